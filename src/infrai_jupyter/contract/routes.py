@@ -1,0 +1,56 @@
+"""Where each capability lives on the wire; the client and the sandbox both read this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from .models import (
+    AccountSummary,
+    ActivateRequest,
+    ActivateResult,
+    Balance,
+    KeyList,
+    TopupRecord,
+    TopupRequest,
+    UpgradeRequest,
+)
+
+HOSTED_BASE_URL = "https://api.infrai.cc"
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint: method, path, whether it needs a key, and its body and result models.
+
+    ``charges_or_creates`` marks the calls that must carry an ``Idempotency-Key`` so a
+    retried request never charges or creates twice.
+    """
+
+    method: str
+    path: str
+    result: type[BaseModel]
+    body: type[BaseModel] | None = None
+    authenticated: bool = True
+    charges_or_creates: bool = False
+
+
+ROUTES: dict[str, Route] = {
+    "infra.activate": Route(
+        "POST", "/v1/activate", ActivateResult, ActivateRequest,
+        authenticated=False, charges_or_creates=True,
+    ),
+    "account.balance": Route("GET", "/v1/account/balance", Balance),
+    "account.topup": Route(
+        "POST", "/v1/account/topup", TopupRecord, TopupRequest, charges_or_creates=True
+    ),
+    "account.topups.retrieve": Route("GET", "/v1/account/topups/{topup_id}", TopupRecord),
+    "account.keys.list": Route("GET", "/v1/account/keys", KeyList),
+    "account.tier.upgrade": Route(
+        "POST", "/v1/account/tier/upgrade", AccountSummary, UpgradeRequest,
+        charges_or_creates=True,
+    ),
+}
