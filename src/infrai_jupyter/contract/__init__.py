@@ -10,13 +10,14 @@ from .envelope import Envelope, ErrorBody, ErrorCode, Metadata
 from .keys import PROJECT_KEY_PREFIX, mask_key, redact_keys
 from .models import (
     TOPUP_MAX_USD,
+    AccountSummary,
     ActivateRequest,
     ActivateResult,
-    AccountSummary,
     Balance,
     KeyInfo,
     KeyList,
     Region,
+    TopupList,
     TopupRecord,
     TopupRequest,
     TopupState,
@@ -51,6 +52,7 @@ __all__ = [
     "Money",
     "Region",
     "Route",
+    "TopupList",
     "TopupRecord",
     "TopupRequest",
     "TopupState",

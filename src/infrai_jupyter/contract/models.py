@@ -87,6 +87,12 @@ class TopupRecord(_Result):
     created_at: datetime | None = None
 
 
+class TopupList(_Result):
+    """``{"items": [...]}`` of the account's top-ups, newest first."""
+
+    items: list[TopupRecord] = Field(default_factory=list)
+
+
 class KeyInfo(_Result):
     """A project key as listed: never the secret itself, only its masked form."""
 

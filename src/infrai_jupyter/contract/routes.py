@@ -12,6 +12,7 @@ from .models import (
     ActivateResult,
     Balance,
     KeyList,
+    TopupList,
     TopupRecord,
     TopupRequest,
     UpgradeRequest,
@@ -40,17 +41,25 @@ class Route:
 
 ROUTES: dict[str, Route] = {
     "infra.activate": Route(
-        "POST", "/v1/activate", ActivateResult, ActivateRequest,
-        authenticated=False, charges_or_creates=True,
+        "POST",
+        "/v1/activate",
+        ActivateResult,
+        ActivateRequest,
+        authenticated=False,
+        charges_or_creates=True,
     ),
     "account.balance": Route("GET", "/v1/account/balance", Balance),
     "account.topup": Route(
         "POST", "/v1/account/topup", TopupRecord, TopupRequest, charges_or_creates=True
     ),
+    "account.topups.list": Route("GET", "/v1/account/topups", TopupList),
     "account.topups.retrieve": Route("GET", "/v1/account/topups/{topup_id}", TopupRecord),
     "account.keys.list": Route("GET", "/v1/account/keys", KeyList),
     "account.tier.upgrade": Route(
-        "POST", "/v1/account/tier/upgrade", AccountSummary, UpgradeRequest,
+        "POST",
+        "/v1/account/tier/upgrade",
+        AccountSummary,
+        UpgradeRequest,
         charges_or_creates=True,
     ),
 }
