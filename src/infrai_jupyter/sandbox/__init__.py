@@ -1,0 +1,20 @@
+"""The infrai sandbox: a local, offline implementation of the account API (SPEC §2, §3, §5).
+
+Built on FastAPI (over Starlette, served by uvicorn) because the OpenAPI document at
+``/openapi.json`` is then generated from the very ``infrai_jupyter.contract`` models the
+client parses: the description cannot drift from what is served. It imports nothing of
+the package but the contract.
+
+Run it from a shell with ``python -m infrai_jupyter.sandbox`` or in-process::
+
+    with SandboxServer(SandboxSettings(db_path=path)) as server:
+        print(server.url)
+"""
+
+from __future__ import annotations
+
+from .app import create_app
+from .server import SandboxServer
+from .settings import SandboxSettings
+
+__all__ = ["SandboxServer", "SandboxSettings", "create_app"]

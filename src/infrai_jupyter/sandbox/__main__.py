@@ -1,0 +1,90 @@
+"""``python -m infrai_jupyter.sandbox``: serve the sandbox in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+from .server import bind_socket, is_loopback, url_for
+from .settings import SandboxSettings, default_db_path
+from .store import SqliteStore, StoreError
+
+
+def _dollars(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not an amount: {text!r}") from None
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise argparse.ArgumentTypeError(f"need dollars >= 0 with at most two decimals: {text}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m infrai_jupyter.sandbox",
+        description="Run the local infrai sandbox API (offline demos, classes and tests).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback)")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host: anyone who can reach it can use the sandbox",
+    )
+    parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
+    parser.add_argument(
+        "--db", type=Path, default=default_db_path(), help="SQLite file (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--reset", action="store_true", help="delete the database first (fresh classroom)"
+    )
+    parser.add_argument(
+        "--trial-credit", type=_dollars, default=Decimal("2.00"), help="trial credit in USD"
+    )
+    parser.add_argument(
+        "--rate-limit", type=int, default=None, help="requests per minute per key (off)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, bind, print where to point a notebook, and serve until Ctrl-C."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not is_loopback(args.host):
+        if not args.allow_remote:
+            parser.error(f"--host {args.host} is not loopback; add --allow-remote to bind it")
+        print(
+            f"WARNING: serving on {args.host}: anyone who can reach this address can "
+            "create accounts and use this sandbox.",
+            file=sys.stderr,
+        )
+    if args.reset:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{args.db}{suffix}").unlink(missing_ok=True)
+    settings = SandboxSettings(
+        db_path=args.db, trial_credit_usd=args.trial_credit, rate_limit_per_minute=args.rate_limit
+    )
+    try:
+        SqliteStore(settings.db_path).open()
+        sock = bind_socket(args.host, args.port)
+    except (OSError, StoreError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    url = url_for(sock)
+    print(f"infrai sandbox serving on {url} (database: {settings.db_path})")
+    print(f"Point a notebook at it:  INFRAI_BASE_URL={url}   (or %infrai_sandbox start)")
+    print("Press Ctrl-C to stop.", flush=True)
+    config = uvicorn.Config(create_app(settings), host=args.host, port=sock.getsockname()[1])
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

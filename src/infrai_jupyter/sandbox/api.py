@@ -1,0 +1,275 @@
+"""The ``/v1`` routes, one per entry of ``contract.ROUTES``.
+
+Handlers are plain ``def`` so FastAPI runs them in its thread pool: SQLite's blocking
+calls never stall the event loop. Each declares its success envelope and every error
+envelope it can answer with, so ``/openapi.json`` describes exactly what is served.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.responses import JSONResponse
+
+from infrai_jupyter.contract import (
+    IDEMPOTENCY_KEY_HEADER,
+    ROUTES,
+    AccountSummary,
+    ActivateRequest,
+    ActivateResult,
+    Balance,
+    Envelope,
+    ErrorCode,
+    KeyList,
+    TopupList,
+    TopupRecord,
+    TopupRequest,
+    UpgradeRequest,
+)
+
+from . import service
+from .context import base_url_of, sandbox_of
+from .errors import ApiError
+from .idempotency import StoredResponse, execute_once, identify
+from .responses import envelope_response, success_payload
+from .store import Account, Transaction
+
+
+class ErrorEnvelope(Envelope[None]):
+    """An error response: ``ok`` false, ``data`` null, ``error`` set."""
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "The body is not valid JSON",
+    401: "Missing or unknown project key",
+    402: "Not enough credit (INSUFFICIENT_CREDIT); details say how much is missing",
+    404: "No such resource for this account",
+    409: "A request with this Idempotency-Key is still in flight",
+    422: "Validation failed (details name the fields) or Idempotency-Key reused",
+    429: "Rate limited; see Retry-After",
+    500: "Unexpected server error",
+}
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {"model": ErrorEnvelope, "description": _ERROR_DESCRIPTIONS[status]}
+        for status in (*statuses, 500)
+    }
+
+
+_bearer = HTTPBearer(auto_error=False, description="A project key: ifr_pk_proj_…")
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_KEY_HEADER,
+        min_length=1,
+        max_length=255,
+        description="Same key and body within the window: the first response is replayed.",
+    ),
+]
+
+
+def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Account:
+    """The account of the bearer key, or 401; then the optional per-key rate limit."""
+    sandbox = sandbox_of(request)
+    account = None
+    key_hash = service.sha256(credentials.credentials) if credentials else None
+    if key_hash is not None:
+        with sandbox.store.transaction() as tx:
+            account = tx.find_account_by_key(key_hash)
+    if account is None or key_hash is None:
+        raise ApiError(
+            401,
+            ErrorCode.UNAUTHENTICATED,
+            "Missing or unknown project key. Send 'Authorization: Bearer ifr_pk_proj_…': "
+            "activate (POST /v1/activate, or %infrai_activate) or set INFRAI_API_KEY.",
+        )
+    retry_after = sandbox.rate_limiter.retry_after(key_hash)
+    if retry_after is not None:
+        raise ApiError(
+            429,
+            ErrorCode.RATE_LIMITED,
+            f"Too many requests for this key; retry in {retry_after} s.",
+            {"retry_after_seconds": retry_after},
+            headers={"Retry-After": str(retry_after)},
+        )
+    return account
+
+
+CurrentAccount = Annotated[Account, Depends(authenticate)]
+
+
+def _respond(request: Request, outcome: tuple[StoredResponse, bool]) -> JSONResponse:
+    response, replayed = outcome
+    return envelope_response(request, response.status_code, response.payload, replayed=replayed)
+
+
+def build_router() -> APIRouter:
+    """The API routes; a new router per app, so apps share nothing."""
+    router = APIRouter()
+
+    route = ROUTES["infra.activate"]
+
+    @router.api_route(
+        route.path,
+        methods=[route.method],
+        response_model=Envelope[ActivateResult],
+        responses=_errors(400, 409, 422),
+        operation_id="infra.activate",
+        summary="Create an anonymous account with trial credit",
+    )
+    def activate(
+        request: Request, body: ActivateRequest, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
+        sandbox = sandbox_of(request)
+        scope = f"device:{service.sha256(body.device_fingerprint)}"
+        identity = identify(scope, "infra.activate", body, idempotency_key)
+        base_url = base_url_of(request)
+        return _respond(
+            request,
+            execute_once(
+                sandbox.store,
+                sandbox.settings,
+                identity,
+                lambda tx: service.activate(tx, sandbox.settings, body, base_url),
+            ),
+        )
+
+    route = ROUTES["account.balance"]
+
+    @router.api_route(
+        route.path,
+        methods=[route.method],
+        response_model=Envelope[Balance],
+        responses=_errors(401, 429),
+        operation_id="account.balance",
+        summary="The account's balance",
+    )
+    def balance(request: Request, account: CurrentAccount) -> JSONResponse:
+        result = Balance(balance_usd=service.usd(account.balance_cents))
+        return envelope_response(request, 200, success_payload(result))
+
+    route = ROUTES["account.topup"]
+
+    @router.api_route(
+        route.path,
+        methods=[route.method],
+        response_model=Envelope[TopupRecord],
+        responses=_errors(400, 401, 409, 422, 429),
+        operation_id="account.topup",
+        summary="Start a top-up; the user pays at checkout_url",
+    )
+    def topup(
+        request: Request,
+        account: CurrentAccount,
+        body: TopupRequest,
+        idempotency_key: IdempotencyKey = None,
+    ) -> JSONResponse:
+        sandbox = sandbox_of(request)
+        identity = identify(f"account:{account.account_id}", "account.topup", body, idempotency_key)
+        base_url = base_url_of(request)
+
+        def create(tx: Transaction) -> StoredResponse:
+            created = service.create_topup(tx, account.account_id, body.amount_usd, body.return_url)
+            return StoredResponse(200, success_payload(service.topup_record(created, base_url)))
+
+        return _respond(request, execute_once(sandbox.store, sandbox.settings, identity, create))
+
+    route = ROUTES["account.topups.list"]
+
+    @router.api_route(
+        route.path,
+        methods=[route.method],
+        response_model=Envelope[TopupList],
+        responses=_errors(401, 429),
+        operation_id="account.topups.list",
+        summary="The account's top-ups, newest first",
+    )
+    def list_topups(request: Request, account: CurrentAccount) -> JSONResponse:
+        base_url = base_url_of(request)
+        with sandbox_of(request).store.transaction() as tx:
+            topups = tx.list_topups(account.account_id)
+        result = TopupList(items=[service.topup_record(item, base_url) for item in topups])
+        return envelope_response(request, 200, success_payload(result))
+
+    route = ROUTES["account.topups.retrieve"]
+
+    @router.api_route(
+        route.path,
+        methods=[route.method],
+        response_model=Envelope[TopupRecord],
+        responses=_errors(401, 404, 422, 429),
+        operation_id="account.topups.retrieve",
+        summary="One top-up of the account",
+    )
+    def retrieve_topup(
+        request: Request,
+        account: CurrentAccount,
+        topup_id: Annotated[str, Path(min_length=1, max_length=128)],
+    ) -> JSONResponse:
+        with sandbox_of(request).store.transaction() as tx:
+            found = tx.get_topup(topup_id)
+        if found is None or found.account_id != account.account_id:
+            raise ApiError(404, ErrorCode.NOT_FOUND, f"No top-up {topup_id!r} on this account.")
+        result = service.topup_record(found, base_url_of(request))
+        return envelope_response(request, 200, success_payload(result))
+
+    route = ROUTES["account.keys.list"]
+
+    @router.api_route(
+        route.path,
+        methods=[route.method],
+        response_model=Envelope[KeyList],
+        responses=_errors(401, 429),
+        operation_id="account.keys.list",
+        summary="The account's project keys (masked)",
+    )
+    def list_keys(request: Request, account: CurrentAccount) -> JSONResponse:
+        with sandbox_of(request).store.transaction() as tx:
+            keys = tx.list_keys(account.account_id)
+        result = KeyList(items=[service.key_info(key) for key in keys])
+        return envelope_response(request, 200, success_payload(result))
+
+    route = ROUTES["account.tier.upgrade"]
+
+    @router.api_route(
+        route.path,
+        methods=[route.method],
+        response_model=Envelope[AccountSummary],
+        responses=_errors(400, 401, 402, 409, 422, 429),
+        operation_id="account.tier.upgrade",
+        summary="Change tier, paying its price from the balance",
+    )
+    def upgrade(
+        request: Request,
+        account: CurrentAccount,
+        body: UpgradeRequest,
+        idempotency_key: IdempotencyKey = None,
+    ) -> JSONResponse:
+        sandbox = sandbox_of(request)
+        if body.target_tier not in sandbox.settings.tier_prices:
+            raise service.unknown_tier_error(sandbox.settings, body.target_tier)
+        identity = identify(
+            f"account:{account.account_id}", "account.tier.upgrade", body, idempotency_key
+        )
+        base_url = base_url_of(request)
+        return _respond(
+            request,
+            execute_once(
+                sandbox.store,
+                sandbox.settings,
+                identity,
+                lambda tx: service.upgrade_tier(
+                    tx, sandbox.settings, account.account_id, body.target_tier, base_url
+                ),
+            ),
+        )
+
+    return router

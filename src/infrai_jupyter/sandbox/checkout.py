@@ -1,0 +1,211 @@
+"""The hosted checkout: plain HTML forms (no JavaScript, no external assets).
+
+``/checkout/{topup_id}`` shows a top-up with Pay and Cancel; the unguessable top-up id is
+the capability, as with a hosted payment page. After a POST the browser is sent on with
+303 (so a reload never re-submits): to ``return_url`` with ``topup_id`` and ``state``
+appended when it is http(s), otherwise back to the page, which then shows the outcome.
+``/add-funds/{token}`` is the activation's add-funds link: pick an amount, get a top-up.
+Every interpolated value goes through ``html.escape``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from html import escape
+from typing import Annotated
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
+
+from fastapi import APIRouter, Path, Request
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from infrai_jupyter.contract import TOPUP_MAX_USD, TopupRequest
+
+from . import service
+from .context import base_url_of, sandbox_of
+from .store import Account, Topup
+
+PRESET_AMOUNTS = ("5", "10", "25", "50")
+
+_STYLE = """
+:root { color-scheme: light dark; --fg: #1f2328; --bg: #f6f8fa; --card: #fff;
+  --muted: #59636e; --accent: #0969da; --line: #d1d9e0; }
+@media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --bg: #0d1117;
+  --card: #161b22; --muted: #9198a1; --accent: #4493f8; --line: #30363d; } }
+body { margin: 0; min-height: 100vh; display: grid; place-items: center;
+  background: var(--bg); color: var(--fg); font: 16px/1.5 system-ui, sans-serif; }
+main { background: var(--card); border: 1px solid var(--line); border-radius: 12px;
+  padding: 2rem; width: min(26rem, 90vw); box-shadow: 0 8px 24px rgb(0 0 0 / 8%); }
+h1 { font-size: 1.25rem; margin: 0 0 .25rem; }
+.badge { display: inline-block; font-size: .75rem; color: var(--muted);
+  border: 1px solid var(--line); border-radius: 999px; padding: 0 .6rem; }
+.amount { font-size: 2.5rem; font-weight: 600; margin: 1rem 0; }
+.muted { color: var(--muted); font-size: .875rem; overflow-wrap: anywhere; }
+.error { color: #cf222e; }
+form { display: inline; }
+.actions { display: flex; gap: .75rem; margin-top: 1.5rem; flex-wrap: wrap; }
+button, a.button { font: inherit; padding: .6rem 1.2rem; border-radius: 8px; cursor: pointer;
+  border: 1px solid var(--line); background: var(--card); color: var(--fg);
+  text-decoration: none; }
+button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
+input { font: inherit; padding: .5rem; border-radius: 8px; border: 1px solid var(--line);
+  width: 8rem; background: var(--card); color: var(--fg); }
+"""
+
+_HEADERS = {
+    "Cache-Control": "no-store",
+    # The page URL is a capability: never send it to return_url as a Referer.
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "frame-ancestors 'none'",
+}
+
+
+def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
+    html = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)} · infrai sandbox</title><style>{_STYLE}</style></head>"
+        f'<body><main><span class="badge">infrai sandbox · no real money</span>{body}'
+        "</main></body></html>"
+    )
+    return HTMLResponse(html, status_code=status_code, headers=_HEADERS)
+
+
+def _not_found() -> HTMLResponse:
+    return _page(
+        "Not found",
+        "<h1>Checkout not found</h1><p class=muted>This link is unknown to this sandbox. "
+        "Start a new top-up from your notebook.</p>",
+        404,
+    )
+
+
+def _is_http_url(url: str | None) -> bool:
+    return url is not None and urlsplit(url).scheme in ("http", "https")
+
+
+def _with_outcome(return_url: str, topup: Topup) -> str:
+    parts = urlsplit(return_url)
+    query = [*parse_qsl(parts.query, keep_blank_values=True)]
+    query += [("topup_id", topup.topup_id), ("state", topup.state)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _checkout_page(topup: Topup, balance_cents: int) -> HTMLResponse:
+    amount = escape(f"${service.usd(topup.amount_cents)}")
+    topup_id = escape(topup.topup_id)
+    if topup.state == "requires_payment":
+        body = (
+            f'<h1>Add funds</h1><div class="amount">{amount}</div>'
+            f'<p class="muted">Top-up {topup_id}</p><div class="actions">'
+            f'<form method="post" action="/checkout/{topup_id}/pay">'
+            f'<button class="primary" type="submit">Pay {amount}</button></form>'
+            f'<form method="post" action="/checkout/{topup_id}/cancel">'
+            '<button type="submit">Cancel</button></form></div>'
+        )
+    else:
+        outcome = (
+            f"{amount} was added. Balance: {escape(f'${service.usd(balance_cents)}')}."
+            if topup.state == "succeeded"
+            else "Canceled: nothing was charged."
+        )
+        if topup.return_url and _is_http_url(topup.return_url):
+            href = escape(_with_outcome(topup.return_url, topup))
+            back = (
+                f'<div class="actions"><a class="button" href="{href}">Return to the app</a></div>'
+            )
+        else:
+            back = "<p class=muted>You can close this tab and go back to your notebook.</p>"
+        title = "Payment received" if topup.state == "succeeded" else "Top-up canceled"
+        body = f"<h1>{title}</h1><p>{outcome}</p><p class=muted>Top-up {topup_id}</p>{back}"
+    return _page("Checkout", body)
+
+
+def _add_funds_page(token: str, error: str | None = None, amount: str = "") -> HTMLResponse:
+    action = f"/add-funds/{escape(token)}"
+    presets = "".join(
+        f'<button type="submit" name="amount_usd" value="{value}">${value}</button>'
+        for value in PRESET_AMOUNTS
+    )
+    message = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
+    body = (
+        "<h1>Add funds</h1><p class=muted>Choose an amount; the next page asks you to pay.</p>"
+        f'{message}<form method="post" action="{action}"><div class="actions">{presets}</div>'
+        '<div class="actions"><label>Other amount ($) <input name="amount_usd" '
+        f'inputmode="decimal" value="{escape(amount)}"></label>'
+        '<button class="primary" type="submit">Continue</button></div></form>'
+    )
+    return _page("Add funds", body, 422 if error else 200)
+
+
+def build_router() -> APIRouter:
+    """The HTML pages; left out of the OpenAPI document, which describes the JSON API."""
+    router = APIRouter(include_in_schema=False)
+    TopupId = Annotated[str, Path(max_length=128)]
+
+    @router.get("/checkout/{topup_id}")
+    def show(request: Request, topup_id: TopupId) -> Response:
+        with sandbox_of(request).store.transaction() as tx:
+            topup = tx.get_topup(topup_id)
+            account = tx.get_account(topup.account_id) if topup else None
+        if topup is None or account is None:
+            return _not_found()
+        return _checkout_page(topup, account.balance_cents)
+
+    def settle(request: Request, topup_id: str, pay: bool) -> Response:
+        with sandbox_of(request).store.transaction() as tx:
+            topup = service.settle_topup(tx, topup_id, pay=pay)
+        if topup is None:
+            return _not_found()
+        if topup.return_url and _is_http_url(topup.return_url):
+            target = _with_outcome(topup.return_url, topup)
+        else:
+            target = f"{base_url_of(request)}/checkout/{topup.topup_id}"
+        return RedirectResponse(target, status_code=303, headers=_HEADERS)
+
+    @router.post("/checkout/{topup_id}/pay")
+    def pay(request: Request, topup_id: TopupId) -> Response:
+        return settle(request, topup_id, pay=True)
+
+    @router.post("/checkout/{topup_id}/cancel")
+    def cancel(request: Request, topup_id: TopupId) -> Response:
+        return settle(request, topup_id, pay=False)
+
+    def find_funding_account(request: Request, token: str) -> Account | None:
+        with sandbox_of(request).store.transaction() as tx:
+            return tx.find_account_by_funding_token(token)
+
+    @router.get("/add-funds/{token}")
+    def add_funds(request: Request, token: TopupId, amount: str = "") -> Response:
+        if find_funding_account(request, token) is None:
+            return _not_found()
+        return _add_funds_page(token, amount=amount[:32])
+
+    @router.post("/add-funds/{token}")
+    async def start_topup(request: Request, token: TopupId) -> Response:
+        form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
+        values = [value.strip() for value in form.get("amount_usd", []) if value.strip()]
+        raw_amount = values[0] if values else ""
+        try:
+            amount = TopupRequest.model_validate({"amount_usd": raw_amount or None}).amount_usd
+        except ValidationError:
+            return _add_funds_page(
+                token,
+                f"Enter an amount in dollars above 0, at most {TOPUP_MAX_USD}, "
+                "with no more than two decimals.",
+                raw_amount[:32],
+            )
+        return await run_in_threadpool(create_and_redirect, request, token, amount)
+
+    def create_and_redirect(request: Request, token: str, amount: Decimal) -> Response:
+        with sandbox_of(request).store.transaction() as tx:
+            account = tx.find_account_by_funding_token(token)
+            if account is None:
+                return _not_found()
+            topup = service.create_topup(tx, account.account_id, amount, None)
+        target = f"{base_url_of(request)}/checkout/{topup.topup_id}"
+        return RedirectResponse(target, status_code=303, headers=_HEADERS)
+
+    return router

@@ -1,0 +1,134 @@
+"""``SandboxServer``: the sandbox on a background thread, for kernels, demos and tests."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from .app import create_app
+from .settings import SandboxSettings
+from .store import SqliteStore
+
+_START_TIMEOUT_SECONDS = 30.0
+_STOP_TIMEOUT_SECONDS = 10.0
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind before serving, so the caller learns the real port (``0`` picks a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def url_for(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+class SandboxServer:
+    """Run the sandbox on uvicorn in a daemon thread; ``start`` returns once it serves.
+
+    ``port=0`` (the default) takes a free port, so several servers (one per test) can run
+    side by side. ``stop`` shuts uvicorn down cleanly and closes the socket.
+    """
+
+    def __init__(
+        self, settings: SandboxSettings | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.settings = settings or SandboxSettings()
+        self.host = host
+        self.port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self._url = ""
+
+    @property
+    def url(self) -> str:
+        """The base URL to give a client, such as ``http://127.0.0.1:54321``."""
+        if not self.running:
+            raise RuntimeError("the sandbox is not running; call start() first")
+        return self._url
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> SandboxServer:
+        """Open the database, bind, serve in the background; raise if it cannot start."""
+        if self.running:
+            return self
+        # Fail here, in the caller's thread, on an unusable database.
+        SqliteStore(self.settings.db_path).open()
+        sock = bind_socket(self.host, self.port)
+        config = uvicorn.Config(
+            create_app(self.settings),
+            host=self.host,
+            port=sock.getsockname()[1],
+            log_config=None,  # leave the host process's logging alone
+            access_log=False,
+            timeout_graceful_shutdown=5,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="infrai-sandbox", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT_SECONDS
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                thread.join(_STOP_TIMEOUT_SECONDS)
+                sock.close()
+                raise RuntimeError("the sandbox server failed to start; see the log above")
+            time.sleep(0.01)
+        self._server, self._thread, self._socket = server, thread, sock
+        self._url = url_for(sock)
+        return self
+
+    def stop(self) -> None:
+        """Shut down (finishing requests in flight) and free the port; safe to call twice."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(_STOP_TIMEOUT_SECONDS)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._socket = None
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self._url if self.running else "stopped"
+        return f"<SandboxServer {where} db={str(self.settings.db_path)!r}>"
