@@ -1,0 +1,161 @@
+"""The infrai wire contract in pure functions: no I/O, so sync and async share it.
+
+- :func:`canonical_json` writes request bodies as the contract asks: sorted keys,
+  no spaces, UTF-8, one trailing newline.
+- :func:`parse_envelope` turns any HTTP answer into ``(data, metadata)`` or the one
+  typed error that explains it; money arrives as ``Decimal``, never as a float.
+- :func:`retry_delay` is the retry policy: which answers are worth another attempt
+  and how long to wait first.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import time
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from .contract import ErrorBody, ErrorCode, Metadata
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    InfraiError,
+    MalformedResponseError,
+    status_error_class,
+)
+
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+MAX_RETRY_AFTER = 60.0
+"""The longest ``Retry-After`` honoured; a server asking for more is capped here."""
+
+_RETRYABLE_STATUS = frozenset({408, 429})
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a finite number; pass an amount such as 25.00")
+        as_float = float(value)
+        if Decimal(repr(as_float)) != value:
+            raise ValueError(f"{value} cannot be sent exactly; use at most two decimals")
+        return as_float
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def canonical_json(payload: Mapping[str, Any]) -> bytes:
+    """Encode a request body canonically; ``None`` values are left out."""
+    present = {name: value for name, value in payload.items() if value is not None}
+    text = json.dumps(
+        present,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+        default=_json_default,
+    )
+    return (text + "\n").encode("utf-8")
+
+
+def parse_envelope(
+    status_code: int,
+    headers: Mapping[str, str],
+    content: bytes,
+    *,
+    method: str,
+    url: str,
+) -> tuple[dict[str, Any], Metadata]:
+    """Return the envelope's ``data`` and ``metadata``, or raise the error it describes."""
+    content_type = headers.get("content-type", "")
+
+    def malformed(reason: str) -> MalformedResponseError:
+        return MalformedResponseError(
+            reason, status_code=status_code, content_type=content_type, method=method, url=url
+        )
+
+    if not content.strip():
+        raise malformed("the body is empty")
+    try:
+        document = json.loads(content, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        raise malformed("the body is not JSON (or was cut off)") from None
+    if not isinstance(document, dict) or not isinstance(document.get("ok"), bool):
+        raise malformed("the JSON has no boolean 'ok' field")
+    try:
+        metadata = Metadata.model_validate(document.get("metadata") or {})
+    except ValidationError:
+        raise malformed("its 'metadata' does not match the contract") from None
+
+    if document["ok"] and status_code < 400:
+        data = document.get("data")
+        if not isinstance(data, dict):
+            raise malformed("'ok' is true but 'data' is not an object")
+        return data, metadata
+    try:
+        error = ErrorBody.model_validate(document.get("error"))
+    except ValidationError:
+        raise malformed(f"'ok' is {str(document['ok']).lower()} but 'error' is missing") from None
+    if status_code < 400:
+        raise malformed("an error envelope arrived with a success status")
+    error_class = status_error_class(status_code)
+    raise error_class(
+        error.message,
+        status_code=status_code,
+        code=error.code,
+        details=error.details,
+        request_id=metadata.request_id,
+        method=method,
+        url=url,
+        retry_after=parse_retry_after(headers.get("retry-after")),
+    )
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Read ``Retry-After`` as seconds or as an HTTP date; ``None`` if absent or unreadable."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if parsed.tzinfo is None:
+            return None
+        seconds = parsed.timestamp() - (time.time() if now is None else now)
+    return max(0.0, seconds)
+
+
+def is_retryable(error: InfraiError) -> bool:
+    """Whether another attempt may succeed: lost connections, timeouts, 408, 429 and 5xx.
+
+    A 409 ``IDEMPOTENCY_KEY_IN_USE`` is retried too: the first attempt is still running,
+    and the retry will receive its stored result instead of running again.
+    """
+    if isinstance(error, APIConnectionError):
+        return True
+    if isinstance(error, APIStatusError):
+        if error.status_code == 409:
+            return error.code == ErrorCode.IDEMPOTENCY_KEY_IN_USE.value
+        return error.status_code in _RETRYABLE_STATUS or error.status_code >= 500
+    if isinstance(error, MalformedResponseError):
+        return error.status_code in _RETRYABLE_STATUS or error.status_code >= 500
+    return False
+
+
+def retry_delay(attempt: int, retry_after: float | None = None) -> float:
+    """Seconds to wait before retry number ``attempt`` (0-based).
+
+    The server's ``Retry-After`` wins (capped at :data:`MAX_RETRY_AFTER`); otherwise
+    exponential backoff with jitter, so many clients do not retry in lockstep.
+    """
+    if retry_after is not None:
+        return min(retry_after, MAX_RETRY_AFTER)
+    backoff = min(INITIAL_RETRY_DELAY * 2.0**attempt, MAX_RETRY_DELAY)
+    return backoff * (1 - 0.25 * random.random())

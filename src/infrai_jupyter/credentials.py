@@ -1,0 +1,217 @@
+"""Where the project key comes from, how it is kept on disk, and how it is shown.
+
+Resolution order, first match wins (documented in the README):
+
+1. an explicit ``api_key=`` / ``base_url=`` argument;
+2. the ``INFRAI_API_KEY`` / ``INFRAI_BASE_URL`` environment variables;
+3. ``~/.infrai/credentials``, written by ``infra.activate()``; its base URL is used
+   only together with its key, so an environment key never goes to a stored host;
+4. no key, and the hosted API at ``https://api.infrai.cc``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import hashlib
+import json
+import os
+import tempfile
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import core_schema
+
+from .contract import HOSTED_BASE_URL, mask_key
+from .errors import CredentialsError
+
+API_KEY_ENV = "INFRAI_API_KEY"
+BASE_URL_ENV = "INFRAI_BASE_URL"
+_FINGERPRINT_SALT = b"infrai-device-fingerprint-v1\x00"
+_MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
+
+
+class ApiKey:
+    """A project key that shows itself masked everywhere but where it is sent.
+
+    ``str()``, ``repr()``, f-strings and JSON dumps all give ``ifr_pk_proj_…a1b2``;
+    :meth:`get_secret_value` returns the full key for the one place that needs it.
+    """
+
+    __slots__ = ("_secret",)
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+
+    def get_secret_value(self) -> str:
+        """The full key: pass it to ``INFRAI_API_KEY`` or a client, never to a print."""
+        return self._secret
+
+    @property
+    def masked(self) -> str:
+        return mask_key(self._secret)
+
+    def __str__(self) -> str:
+        return self.masked
+
+    def __repr__(self) -> str:
+        return f"ApiKey('{self.masked}')"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ApiKey):
+            return self._secret == other._secret
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._secret)
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        from_text = core_schema.no_info_after_validator_function(cls, core_schema.str_schema())
+        return core_schema.union_schema(
+            [core_schema.is_instance_schema(cls), from_text],
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda key: key.masked, when_used="json"
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class StoredCredentials:
+    """What activation saves: enough to come back tomorrow without activating again."""
+
+    api_key: str
+    base_url: str
+    region: str = "auto"
+    account_id: str = ""
+    project_id: str = ""
+
+    def __repr__(self) -> str:
+        return (
+            f"StoredCredentials(api_key='{mask_key(self.api_key)}', base_url={self.base_url!r}, "
+            f"region={self.region!r}, account_id={self.account_id!r}, "
+            f"project_id={self.project_id!r})"
+        )
+
+
+@dataclass(frozen=True)
+class ResolvedConfig:
+    """The key and base URL a client will use, and where each came from."""
+
+    api_key: str | None
+    key_source: str  # "argument", "INFRAI_API_KEY", the credentials path, "activation" or "none"
+    base_url: str
+    region: str = "auto"
+
+    def __repr__(self) -> str:
+        return (
+            f"ResolvedConfig(api_key='{mask_key(self.api_key)}', key_source={self.key_source!r}, "
+            f"base_url={self.base_url!r}, region={self.region!r})"
+        )
+
+
+def credentials_path() -> Path:
+    """``~/.infrai/credentials`` of the current user."""
+    return Path.home() / ".infrai" / "credentials"
+
+
+def load_credentials(path: Path | None = None) -> StoredCredentials | None:
+    """Read the credentials file; ``None`` when there is none."""
+    path = path or credentials_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CredentialsError(f"Cannot read {path}: {exc.strerror}.") from exc
+    try:
+        document = json.loads(text)
+        return StoredCredentials(
+            api_key=str(document["api_key"]),
+            base_url=str(document.get("base_url") or HOSTED_BASE_URL),
+            region=str(document.get("region") or "auto"),
+            account_id=str(document.get("account_id") or ""),
+            project_id=str(document.get("project_id") or ""),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CredentialsError(
+            f"{path} is not a valid infrai credentials file. Delete it and run "
+            "infra.activate() again, or set INFRAI_API_KEY."
+        ) from exc
+
+
+def write_credentials(credentials: StoredCredentials, path: Path | None = None) -> Path:
+    """Save credentials atomically, readable by the owner only (0600 in a 0700 directory).
+
+    The text goes to a private temporary file in the same directory that then replaces
+    the old file in one step, so a crash leaves either the old file or the new one.
+    """
+    path = path or credentials_path()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    descriptor, temporary_name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as temporary:
+            json.dump(asdict(credentials), temporary, indent=2, sort_keys=True)
+            temporary.write("\n")
+            temporary.flush()
+            os.fsync(temporary.fileno())
+        os.replace(temporary_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary_name)
+        raise
+    return path
+
+
+def resolve_config(
+    api_key: str | None = None,
+    base_url: str | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    path: Path | None = None,
+) -> ResolvedConfig:
+    """Apply the resolution order of this module's docstring."""
+    environ = dict(os.environ) if environ is None else environ
+    explicit_base_url = base_url or environ.get(BASE_URL_ENV) or None
+    if api_key:
+        return ResolvedConfig(api_key, "argument", explicit_base_url or HOSTED_BASE_URL)
+    if environ.get(API_KEY_ENV):
+        return ResolvedConfig(
+            environ[API_KEY_ENV], API_KEY_ENV, explicit_base_url or HOSTED_BASE_URL
+        )
+    stored = load_credentials(path)
+    if stored is not None and (
+        explicit_base_url is None or explicit_base_url.rstrip("/") == stored.base_url.rstrip("/")
+    ):
+        source = str(path or credentials_path())
+        return ResolvedConfig(stored.api_key, source, stored.base_url, stored.region)
+    return ResolvedConfig(None, "none", explicit_base_url or HOSTED_BASE_URL)
+
+
+def device_fingerprint() -> str:
+    """A stable, anonymous id for this user on this machine: a salted SHA-256.
+
+    The server grants one trial per fingerprint. Raw identifiers (machine id, user
+    name, home directory) are hashed together and never leave the machine.
+    """
+    digest = hashlib.sha256(_FINGERPRINT_SALT)
+    for part in (_machine_id(), getpass.getuser(), str(Path.home())):
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\x00")
+    return digest.hexdigest()
+
+
+def _machine_id() -> str:
+    for name in _MACHINE_ID_FILES:
+        with contextlib.suppress(OSError):
+            value = Path(name).read_text(encoding="ascii").strip()
+            if value:
+                return value
+    return f"node-{uuid.getnode():012x}"

@@ -1,0 +1,197 @@
+"""Every error the package raises, typed so callers can catch exactly what they handle.
+
+::
+
+    InfraiError
+     ├── APIStatusError              the server answered with an error envelope
+     │    ├── InvalidRequestError         400, 422  fix the arguments
+     │    ├── AuthenticationError         401       activate or set INFRAI_API_KEY
+     │    ├── InsufficientCreditError     402       top up, then try again
+     │    ├── PermissionDeniedError       403
+     │    ├── NotFoundError               404
+     │    ├── ConflictError               409
+     │    ├── RateLimitError              429       wait ``retry_after`` seconds
+     │    └── ServerError                 5xx
+     ├── APIConnectionError          no answer at all (refused, reset, DNS)
+     │    └── APITimeoutError             the server was too slow
+     ├── MalformedResponseError      an answer that is not the infrai envelope
+     └── CredentialsError            the local credentials file cannot be used
+
+Messages name what failed, where, and what to do next. They never contain a full
+project key: every message passes through :func:`~infrai_jupyter.contract.redact_keys`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from .contract import redact_keys
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "ConflictError",
+    "CredentialsError",
+    "InfraiError",
+    "InsufficientCreditError",
+    "InvalidRequestError",
+    "MalformedResponseError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+]
+
+
+class InfraiError(Exception):
+    """Root of every error raised by infrai_jupyter."""
+
+    def __init__(self, message: str) -> None:
+        self.message = redact_keys(message)
+        super().__init__(self.message)
+
+
+class APIStatusError(InfraiError):
+    """The API answered with an error envelope: ``code``, ``message`` and ``details``.
+
+    ``retry_after`` holds the server's ``Retry-After`` in seconds when it sent one.
+    """
+
+    hint: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str,
+        details: dict[str, Any] | None = None,
+        request_id: str = "",
+        method: str = "",
+        url: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.code = code
+        self.retry_after = retry_after
+        self.details = details or {}
+        self.request_id = request_id
+        self.method = method
+        self.url = url
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        where = f" from {self.method} {self.url}" if self.method else ""
+        request = f"; request id {self.request_id}" if self.request_id else ""
+        hint = f" {self.hint}" if self.hint else ""
+        return f"{self.message} ({self.code}, HTTP {self.status_code}{where}{request}).{hint}"
+
+
+class InvalidRequestError(APIStatusError):
+    """The request was rejected as invalid (400 or 422); ``details`` names the fields."""
+
+    hint = "Check the arguments named above and call again."
+
+
+class AuthenticationError(APIStatusError):
+    """The project key is missing, unknown or revoked (401)."""
+
+    hint = (
+        "Run infra.activate() (or %infrai_activate) for a new key, "
+        "or set INFRAI_API_KEY=ifr_pk_proj_... for an existing one."
+    )
+
+
+class InsufficientCreditError(APIStatusError):
+    """The balance does not cover the call (402); ``details`` says how much is missing."""
+
+    hint = (
+        "Top up with account.topup(amount_usd=...) (or %infrai_topup) "
+        "and open the checkout link, then try again."
+    )
+
+
+class PermissionDeniedError(APIStatusError):
+    """The key is valid but not allowed to do this (403)."""
+
+
+class NotFoundError(APIStatusError):
+    """The resource or route does not exist (404)."""
+
+
+class ConflictError(APIStatusError):
+    """The request conflicts with the current state (409), e.g. a key still in flight."""
+
+
+class RateLimitError(APIStatusError):
+    """Too many requests (429); ``retry_after`` says how many seconds to wait, if known."""
+
+    hint = "Wait a moment (see retry_after) and try again."
+
+
+class ServerError(APIStatusError):
+    """The server failed (5xx); retrying later usually helps."""
+
+    hint = "This is a server-side problem; try again in a moment."
+
+
+class APIConnectionError(InfraiError):
+    """No response arrived: the server is unreachable or the connection broke."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        self.method = method
+        self.url = url
+        super().__init__(message)
+
+
+class APITimeoutError(APIConnectionError):
+    """The server did not answer within the timeout."""
+
+
+class MalformedResponseError(InfraiError):
+    """The server answered something that is not the infrai envelope (proxy page, cut body)."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status_code: int,
+        content_type: str,
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        self.status_code = status_code
+        self.content_type = content_type
+        self.method = method
+        self.url = url
+        kind = content_type or "no content type"
+        super().__init__(
+            f"The server at {url} answered HTTP {status_code} ({kind}) to {method}, "
+            f"which is not the infrai API envelope: {reason}. "
+            "Check the base URL, or try again if a proxy or network failed."
+        )
+
+
+class CredentialsError(InfraiError):
+    """The credentials file exists but cannot be used; the message says how to fix it."""
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: InvalidRequestError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    """The most specific error class for an HTTP status."""
+    if status_code >= 500:
+        return ServerError
+    return _STATUS_CLASSES.get(status_code, APIStatusError)

@@ -1,0 +1,285 @@
+"""Result objects: the contract's models plus data access and rich reprs.
+
+A result reads like the seed's dictionaries (``.get``, ``[name]``, ``in``) and like
+an object (attributes), carries the call's ``metadata``, and draws itself as a card
+in Jupyter. Keys inside results are :class:`~infrai_jupyter.credentials.ApiKey`,
+so no repr can show one in full.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, PrivateAttr
+from typing_extensions import Self
+
+from . import contract
+from .contract import HOSTED_BASE_URL, Metadata
+from .credentials import ApiKey
+from .display import (
+    Card,
+    CardField,
+    CardFooter,
+    CardLink,
+    CardTable,
+    render_html,
+    render_markdown,
+    render_text,
+)
+
+__all__ = [
+    "AccountSummary",
+    "ActivateResult",
+    "Balance",
+    "KeyList",
+    "Result",
+    "TopupList",
+    "TopupRecord",
+    "format_usd",
+]
+
+
+RESULT_MIME_TYPE = "application/vnd.infrai.result+json"
+"""The MIME type that carries a result's data (keys masked) in notebook outputs."""
+
+
+def format_usd(amount: Decimal) -> str:
+    """``Decimal("1234.5")`` → ``$1,234.50``; negative amounts keep their sign."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.2f}"
+
+
+def origin_of(base_url: str, metadata: Metadata) -> str:
+    """Name where a result came from: the hosted API, the sandbox, or another server."""
+    if base_url.rstrip("/") == HOSTED_BASE_URL:
+        return "hosted"
+    return "sandbox" if metadata.vendor == "sandbox" else "custom"
+
+
+class Result(BaseModel):
+    """Behaviour shared by every result: mapping access, metadata and reprs."""
+
+    _metadata: Metadata = PrivateAttr(default_factory=Metadata)
+    _base_url: str = PrivateAttr(default=HOSTED_BASE_URL)
+
+    @classmethod
+    def from_response(cls, data: dict[str, Any], metadata: Metadata, base_url: str) -> Self:
+        """Build the result of one call from the envelope's ``data`` and ``metadata``."""
+        result = cls.model_validate(data)
+        result._metadata = metadata
+        result._base_url = base_url
+        return result
+
+    @property
+    def ok(self) -> bool:
+        """Always true: a failed call raises a typed error instead of returning."""
+        return True
+
+    @property
+    def metadata(self) -> Metadata:
+        """Cost, latency, vendor, cache hit and request id of the call."""
+        return self._metadata
+
+    @property
+    def origin(self) -> str:
+        return origin_of(self._base_url, self._metadata)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The data as plain Python values (money as ``Decimal``, keys as ``ApiKey``)."""
+        return self.model_dump()
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """``result.get("balance_usd")``, as the seed examples read results."""
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __getitem__(self, name: str) -> Any:
+        if name == "_metadata":
+            return self._metadata.model_dump()
+        if name in self.__class__.model_fields:
+            return getattr(self, name)
+        extra = self.__pydantic_extra__ or {}
+        if name in extra:
+            return extra[name]
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        return (
+            name == "_metadata"
+            or name in self.__class__.model_fields
+            or (name in (self.__pydantic_extra__ or {}))
+        )
+
+    def card(self) -> Card:
+        """The card that draws this result; each result type says what matters most."""
+        raise NotImplementedError
+
+    def _footer(self) -> CardFooter:
+        return CardFooter(
+            origin=self.origin,
+            base_url=self._base_url,
+            request_id=self._metadata.request_id,
+            latency_ms=self._metadata.latency_ms,
+        )
+
+    def _repr_html_(self) -> str:
+        return render_html(self.card())
+
+    def _repr_markdown_(self) -> str:
+        return render_markdown(self.card())
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> dict[str, dict[str, Any]]:
+        # The data travels under a vendor type: with plain application/json, JupyterLab's
+        # JSON viewer (rank 0) would win over the HTML card (rank 50).
+        data = {**self.model_dump(mode="json"), "_metadata": self._metadata.model_dump(mode="json")}
+        return {RESULT_MIME_TYPE: data}
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self) if cycle else render_text(self.card()))
+
+
+class ActivateResult(Result, contract.ActivateResult):
+    """A new anonymous account; ``primary_api_key`` is masked in every repr."""
+
+    primary_api_key: ApiKey  # type: ignore[assignment]
+
+    def card(self) -> Card:
+        notes = (self.notice,) if self.notice else ()
+        links = (CardLink("Add funds", self.checkout_url),) if self.checkout_url else ()
+        return Card(
+            kind="activation",
+            title="Activated" if self.trial_granted else "Activated (no trial)",
+            hero=format_usd(self.trial_credit_usd),
+            hero_caption="trial credit",
+            fields=(
+                CardField("Account", self.account_id, "code"),
+                CardField("Project", self.project_id, "code"),
+                CardField("Project key", self.primary_api_key.masked, "code"),
+                CardField("Region", self.region),
+            ),
+            links=links,
+            notes=notes,
+            tone="success" if self.trial_granted else "warning",
+            footer=self._footer(),
+        )
+
+
+class Balance(Result, contract.Balance):
+    """The wallet balance."""
+
+    def card(self) -> Card:
+        return Card(
+            kind="balance",
+            title="Balance",
+            hero=format_usd(self.balance_usd),
+            hero_caption=self.currency,
+            footer=self._footer(),
+        )
+
+
+class TopupRecord(Result, contract.TopupRecord):
+    """A top-up; hand ``checkout_url`` to the user, the SDK never touches card data."""
+
+    def card(self) -> Card:
+        url = self.checkout_url or self.next_action_url
+        pending = self.state == "requires_payment"
+        links = (CardLink("Open checkout", url),) if url and pending else ()
+        return Card(
+            kind="topup",
+            title="Top-up",
+            hero=format_usd(self.amount_usd),
+            hero_caption=self.state.replace("_", " "),
+            fields=(
+                CardField("Top-up", self.topup_id, "code"),
+                CardField("State", self.state),
+            ),
+            links=links,
+            notes=("Pay on the checkout page; the balance updates when payment succeeds.",)
+            if pending
+            else (),
+            tone={"succeeded": "success", "canceled": "warning"}.get(self.state, "normal"),  # type: ignore[arg-type]
+            footer=self._footer(),
+        )
+
+
+class TopupList(Result, contract.TopupList):
+    """The account's top-ups, newest first."""
+
+    items: list[contract.TopupRecord]
+
+    def card(self) -> Card:
+        rows = tuple(
+            (item.topup_id, format_usd(item.amount_usd), item.state, _date(item.created_at))
+            for item in self.items
+        )
+        return Card(
+            kind="topups",
+            title="Top-ups",
+            table=CardTable(("Top-up", "Amount", "State", "Created"), rows, "No top-ups yet."),
+            footer=self._footer(),
+        )
+
+
+class KeyList(Result, contract.KeyList):
+    """The project keys of the account (ids and labels, never the secrets)."""
+
+    def card(self) -> Card:
+        rows = tuple(
+            (
+                key.key_id,
+                key.label,
+                ", ".join(key.scopes),
+                _date(key.created_at),
+                key.masked_key or "",
+            )
+            for key in self.items
+        )
+        return Card(
+            kind="keys",
+            title=f"Project keys ({len(self.items)})",
+            table=CardTable(("Key id", "Label", "Scopes", "Created", "Key"), rows, "No keys."),
+            footer=self._footer(),
+        )
+
+
+class AccountSummary(Result, contract.AccountSummary):
+    """The account after an upgrade."""
+
+    def card(self) -> Card:
+        return Card(
+            kind="account",
+            title=f"Tier: {self.tier}",
+            hero=format_usd(self.balance_usd),
+            hero_caption="balance",
+            fields=(
+                CardField("Account", self.account_id, "code"),
+                CardField("Tier", self.tier),
+                CardField("Kind", self.kind),
+                CardField("Status", self.status),
+            ),
+            tone="success",
+            footer=self._footer(),
+        )
+
+
+def _date(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else ""
+
+
+RESULT_TYPES: dict[str, type[Result]] = {
+    "infra.activate": ActivateResult,
+    "account.balance": Balance,
+    "account.topup": TopupRecord,
+    "account.topups.list": TopupList,
+    "account.topups.retrieve": TopupRecord,
+    "account.keys.list": KeyList,
+    "account.tier.upgrade": AccountSummary,
+}
+"""Which result object each route of :data:`~infrai_jupyter.contract.ROUTES` returns."""
