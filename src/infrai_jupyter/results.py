@@ -32,8 +32,11 @@ __all__ = [
     "AccountSummary",
     "ActivateResult",
     "Balance",
+    "KeyInfo",
     "KeyList",
+    "Record",
     "Result",
+    "TopupItem",
     "TopupList",
     "TopupRecord",
     "format_usd",
@@ -57,8 +60,36 @@ def origin_of(base_url: str, metadata: Metadata) -> str:
     return "sandbox" if metadata.vendor == "sandbox" else "custom"
 
 
-class Result(BaseModel):
-    """Behaviour shared by every result: mapping access, metadata and reprs."""
+class Record(BaseModel):
+    """Read like the seed's dictionaries: ``.get(name)``, ``[name]`` and ``in``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The data as plain Python values (money as ``Decimal``, keys as ``ApiKey``)."""
+        return self.model_dump()
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """``result.get("balance_usd")``, as the seed examples read results."""
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.__class__.model_fields:
+            return getattr(self, name)
+        extra = self.__pydantic_extra__ or {}
+        if name in extra:
+            return extra[name]
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        return name in self.__class__.model_fields or name in (self.__pydantic_extra__ or {})
+
+
+class Result(Record):
+    """A call's result: a record plus its ``metadata``, ``ok`` and rich reprs."""
 
     _metadata: Metadata = PrivateAttr(default_factory=Metadata)
     _base_url: str = PrivateAttr(default=HOSTED_BASE_URL)
@@ -83,37 +114,17 @@ class Result(BaseModel):
 
     @property
     def origin(self) -> str:
+        """``"hosted"``, ``"sandbox"`` or ``"custom"``: where this result came from."""
         return origin_of(self._base_url, self._metadata)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The data as plain Python values (money as ``Decimal``, keys as ``ApiKey``)."""
-        return self.model_dump()
-
-    def get(self, name: str, default: Any = None) -> Any:
-        """``result.get("balance_usd")``, as the seed examples read results."""
-        try:
-            return self[name]
-        except KeyError:
-            return default
-
     def __getitem__(self, name: str) -> Any:
+        # The hosted conventions page reads a call's metadata as result["_metadata"].
         if name == "_metadata":
             return self._metadata.model_dump()
-        if name in self.__class__.model_fields:
-            return getattr(self, name)
-        extra = self.__pydantic_extra__ or {}
-        if name in extra:
-            return extra[name]
-        raise KeyError(name)
+        return super().__getitem__(name)
 
     def __contains__(self, name: object) -> bool:
-        if not isinstance(name, str):
-            return False
-        return (
-            name == "_metadata"
-            or name in self.__class__.model_fields
-            or (name in (self.__pydantic_extra__ or {}))
-        )
+        return name == "_metadata" or super().__contains__(name)
 
     def card(self) -> Card:
         """The card that draws this result; each result type says what matters most."""
@@ -184,6 +195,14 @@ class Balance(Result, contract.Balance):
         )
 
 
+class TopupItem(Record, contract.TopupRecord):
+    """One top-up inside a :class:`TopupList`."""
+
+
+class KeyInfo(Record, contract.KeyInfo):
+    """One project key inside a :class:`KeyList` (masked, never the secret)."""
+
+
 class TopupRecord(Result, contract.TopupRecord):
     """A top-up; hand ``checkout_url`` to the user, the SDK never touches card data."""
 
@@ -212,7 +231,7 @@ class TopupRecord(Result, contract.TopupRecord):
 class TopupList(Result, contract.TopupList):
     """The account's top-ups, newest first."""
 
-    items: list[contract.TopupRecord]
+    items: list[TopupItem]  # type: ignore[assignment]
 
     def card(self) -> Card:
         rows = tuple(
@@ -229,6 +248,8 @@ class TopupList(Result, contract.TopupList):
 
 class KeyList(Result, contract.KeyList):
     """The project keys of the account (ids and labels, never the secrets)."""
+
+    items: list[KeyInfo]  # type: ignore[assignment]
 
     def card(self) -> Card:
         rows = tuple(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated
 
-from pydantic import PlainSerializer
+from pydantic import AfterValidator, PlainSerializer
 
 CENT = Decimal("0.01")
 
@@ -25,5 +25,9 @@ def _as_json_number(value: Decimal) -> float:
     return float(value)
 
 
-Money = Annotated[Decimal, PlainSerializer(_as_json_number, return_type=float, when_used="json")]
+Money = Annotated[
+    Decimal,
+    AfterValidator(dollars),
+    PlainSerializer(_as_json_number, return_type=float, when_used="json"),
+]
 """A dollar amount: ``Decimal`` in Python, a JSON number with at most two decimals."""
