@@ -28,6 +28,8 @@ from .store import Account, Topup
 
 PRESET_AMOUNTS = ("5", "10", "25", "50")
 
+PathSegment = Annotated[str, Path(max_length=128)]
+
 _STYLE = """
 :root { color-scheme: light dark; --fg: #1f2328; --bg: #f6f8fa; --card: #fff;
   --muted: #59636e; --accent: #0969da; --line: #d1d9e0; }
@@ -143,10 +145,9 @@ def _add_funds_page(token: str, error: str | None = None, amount: str = "") -> H
 def build_router() -> APIRouter:
     """The HTML pages; left out of the OpenAPI document, which describes the JSON API."""
     router = APIRouter(include_in_schema=False)
-    TopupId = Annotated[str, Path(max_length=128)]
 
     @router.get("/checkout/{topup_id}")
-    def show(request: Request, topup_id: TopupId) -> Response:
+    def show(request: Request, topup_id: PathSegment) -> Response:
         with sandbox_of(request).store.transaction() as tx:
             topup = tx.get_topup(topup_id)
             account = tx.get_account(topup.account_id) if topup else None
@@ -166,11 +167,11 @@ def build_router() -> APIRouter:
         return RedirectResponse(target, status_code=303, headers=_HEADERS)
 
     @router.post("/checkout/{topup_id}/pay")
-    def pay(request: Request, topup_id: TopupId) -> Response:
+    def pay(request: Request, topup_id: PathSegment) -> Response:
         return settle(request, topup_id, pay=True)
 
     @router.post("/checkout/{topup_id}/cancel")
-    def cancel(request: Request, topup_id: TopupId) -> Response:
+    def cancel(request: Request, topup_id: PathSegment) -> Response:
         return settle(request, topup_id, pay=False)
 
     def find_funding_account(request: Request, token: str) -> Account | None:
@@ -178,13 +179,13 @@ def build_router() -> APIRouter:
             return tx.find_account_by_funding_token(token)
 
     @router.get("/add-funds/{token}")
-    def add_funds(request: Request, token: TopupId, amount: str = "") -> Response:
+    def add_funds(request: Request, token: PathSegment, amount: str = "") -> Response:
         if find_funding_account(request, token) is None:
             return _not_found()
         return _add_funds_page(token, amount=amount[:32])
 
     @router.post("/add-funds/{token}")
-    async def start_topup(request: Request, token: TopupId) -> Response:
+    async def start_topup(request: Request, token: PathSegment) -> Response:
         form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
         values = [value.strip() for value in form.get("amount_usd", []) if value.strip()]
         raw_amount = values[0] if values else ""

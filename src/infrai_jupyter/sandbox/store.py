@@ -190,6 +190,8 @@ class SqliteStore:
         )
         connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
         connection.execute("PRAGMA foreign_keys = ON")
+        # WAL + NORMAL: a commit survives a crash of the process, fsyncs at checkpoints.
+        connection.execute("PRAGMA synchronous = NORMAL")
         return connection
 
 

@@ -1,0 +1,40 @@
+"""Fixtures for the whole suite: a real sandbox server on loopback, one per test.
+
+``sandbox`` is a started ``SandboxServer`` on a fresh SQLite file; ``sandbox_factory``
+starts one with settings overrides, e.g. ``sandbox_factory(processing_delay_seconds=1)``.
+Servers are stopped (and their ports freed) when the test ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
+
+SandboxFactory = Callable[..., SandboxServer]
+
+
+@pytest.fixture
+def sandbox_factory(tmp_path: Path) -> Iterator[SandboxFactory]:
+    """Start sandboxes with ``SandboxSettings`` overrides; the default db is per test."""
+    servers: list[SandboxServer] = []
+
+    def start(**overrides: Any) -> SandboxServer:
+        overrides.setdefault("db_path", tmp_path / "sandbox.sqlite3")
+        server = SandboxServer(SandboxSettings(**overrides)).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_factory: SandboxFactory) -> SandboxServer:
+    """A running sandbox with default settings ($2.00 trial, no rate limit)."""
+    return sandbox_factory()

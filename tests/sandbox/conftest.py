@@ -1,0 +1,100 @@
+"""Plain-httpx helpers for driving a live sandbox over loopback (no SDK involved)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from infrai_jupyter.contract import Envelope, ErrorCode
+from infrai_jupyter.sandbox import SandboxServer
+
+
+def new_fingerprint() -> str:
+    return secrets.token_hex(16)
+
+
+def envelope(response: httpx.Response) -> dict[str, Any]:
+    """The body, checked to be a well-formed sandbox envelope; amounts parsed exactly."""
+    body: dict[str, Any] = response.json(parse_float=Decimal)
+    Envelope[dict[str, Any]].model_validate(body)
+    assert body["ok"] is (response.status_code < 400), body
+    metadata = body["metadata"]
+    assert metadata["vendor"] == "sandbox"
+    assert metadata["cost_usd"] == 0
+    assert isinstance(metadata["latency_ms"], int) and metadata["latency_ms"] >= 0
+    assert uuid.UUID(metadata["request_id"]).version == 7
+    if body["ok"]:
+        assert body["error"] is None
+    else:
+        assert body["data"] is None
+        assert body["error"]["code"] in {code.value for code in ErrorCode}
+    return body
+
+
+def data_of(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = envelope(response)["data"]
+    return data
+
+
+def error_of(response: httpx.Response, status_code: int, code: ErrorCode) -> dict[str, Any]:
+    assert response.status_code == status_code, response.text
+    error: dict[str, Any] = envelope(response)["error"]
+    assert error["code"] == code.value
+    return error
+
+
+@dataclass(frozen=True)
+class Account:
+    """An activated sandbox account and the headers that authenticate as it."""
+
+    key: str
+    account_id: str
+    activation: dict[str, Any]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+def activate(client: httpx.Client, fingerprint: str | None = None, **body: Any) -> Account:
+    body.setdefault("device_fingerprint", fingerprint or new_fingerprint())
+    data = data_of(client.post("/v1/activate", json=body))
+    return Account(data["primary_api_key"], data["account_id"], data)
+
+
+def balance(client: httpx.Client, account: Account) -> Decimal:
+    value: Decimal = data_of(client.get("/v1/account/balance", headers=account.headers))[
+        "balance_usd"
+    ]
+    return Decimal(value)
+
+
+def create_topup(client: httpx.Client, account: Account, amount: str, **body: Any) -> str:
+    response = client.post(
+        "/v1/account/topup", json={"amount_usd": amount, **body}, headers=account.headers
+    )
+    topup_id: str = data_of(response)["topup_id"]
+    return topup_id
+
+
+def pay(client: httpx.Client, topup_id: str) -> httpx.Response:
+    return client.post(f"/checkout/{topup_id}/pay")
+
+
+@pytest.fixture
+def client(sandbox: SandboxServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=sandbox.url, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture
+def account(client: httpx.Client) -> Account:
+    return activate(client)
