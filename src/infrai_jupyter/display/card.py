@@ -7,7 +7,7 @@ the renderers only, so no builder can forget them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Tone = Literal["normal", "success", "warning", "error"]
@@ -65,4 +65,3 @@ class Card:
     commands: tuple[str, ...] = ()  # commands the user can type, shown as code
     tone: Tone = "normal"
     footer: CardFooter | None = None
-    extra_css_classes: tuple[str, ...] = field(default=())
