@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -14,6 +14,9 @@ import pytest
 
 from infrai_jupyter.contract import Envelope, ErrorCode
 from infrai_jupyter.sandbox import SandboxServer
+
+SandboxFactory = Callable[..., SandboxServer]
+"""The type of the ``sandbox_factory`` fixture (tests/conftest.py)."""
 
 
 def new_fingerprint() -> str:

@@ -11,7 +11,7 @@ import pytest
 from infrai_jupyter.contract import ROUTES, ErrorCode
 from infrai_jupyter.sandbox import SandboxServer
 
-from .conftest import Account, activate, create_topup, data_of, envelope, error_of
+from .conftest import Account, activate, create_topup, data_of, error_of
 
 
 def test_activation_returns_an_account_with_trial_credit(client: httpx.Client) -> None:

@@ -55,6 +55,11 @@ class IdempotentRequest:
     request_hash: str
     derived: bool
 
+    @property
+    def key_hash(self) -> str:
+        """How the key is stored: hashed, so the database never holds it in clear."""
+        return hashlib.sha256(f"{self.scope}\0{self.key}".encode()).hexdigest()
+
 
 def _canonical(value: object) -> object:
     if isinstance(value, Decimal):
@@ -99,7 +104,7 @@ def execute_once(
     clock: Callable[[], float] = time.time,
 ) -> tuple[StoredResponse, bool]:
     """Run ``operation`` unless this request already ran; return (response, replayed)."""
-    key_hash = hashlib.sha256(f"{request.scope}\0{request.key}".encode()).hexdigest()
+    key_hash = request.key_hash
     window = (
         settings.derived_key_window_seconds
         if request.derived

@@ -1,0 +1,217 @@
+"""Idempotency-Key: replay, mismatch, in flight, not storing rejected requests, derived keys."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from infrai_jupyter.contract import ErrorCode, TopupRequest
+from infrai_jupyter.sandbox import SandboxSettings
+from infrai_jupyter.sandbox.errors import ApiError
+from infrai_jupyter.sandbox.idempotency import (
+    StoredResponse,
+    execute_once,
+    identify,
+)
+from infrai_jupyter.sandbox.store import SqliteStore, Transaction
+
+from .conftest import Account, SandboxFactory, activate, balance, data_of, envelope, error_of
+
+TOPUP = "/v1/account/topup"
+UPGRADE = "/v1/account/tier/upgrade"
+
+
+def _topups(client: httpx.Client, account: Account) -> list[dict[str, object]]:
+    items: list[dict[str, object]] = data_of(
+        client.get("/v1/account/topups", headers=account.headers)
+    )["items"]
+    return items
+
+
+def test_same_key_and_body_replays_the_first_response(
+    client: httpx.Client, account: Account
+) -> None:
+    headers = {**account.headers, "Idempotency-Key": "topup-1"}
+    first = client.post(TOPUP, json={"amount_usd": 25}, headers=headers)
+    # Same body, different spelling: key order, whitespace and 25 vs 25.00 do not matter.
+    again = client.post(
+        TOPUP,
+        content=b'{ "amount_usd" : 25.00 }',
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert again.status_code == first.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert envelope(again)["data"] == envelope(first)["data"]
+    assert envelope(again)["metadata"]["cache_hit"] is True
+    assert len(_topups(client, account)) == 1
+
+
+def test_errors_are_replayed_too(client: httpx.Client, account: Account) -> None:
+    headers = {**account.headers, "Idempotency-Key": "upgrade-1"}
+    first = client.post(UPGRADE, json={"target_tier": "team"}, headers=headers)
+    error_of(first, 402, ErrorCode.INSUFFICIENT_CREDIT)
+    again = client.post(UPGRADE, json={"target_tier": "team"}, headers=headers)
+    assert again.status_code == 402
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert envelope(again)["error"] == envelope(first)["error"]
+
+
+def test_same_key_with_another_body_is_rejected(client: httpx.Client, account: Account) -> None:
+    headers = {**account.headers, "Idempotency-Key": "k"}
+    data_of(client.post(TOPUP, json={"amount_usd": 10}, headers=headers))
+    response = client.post(TOPUP, json={"amount_usd": 11}, headers=headers)
+    assert (
+        "different request body"
+        in error_of(response, 422, ErrorCode.IDEMPOTENCY_KEY_REUSED)["message"]
+    )
+    other_route = client.post(UPGRADE, json={"target_tier": "free"}, headers=headers)
+    error_of(other_route, 422, ErrorCode.IDEMPOTENCY_KEY_REUSED)
+    assert len(_topups(client, account)) == 1
+
+
+def test_keys_are_per_account(client: httpx.Client, account: Account) -> None:
+    other = activate(client)
+    mine = client.post(
+        TOPUP, json={"amount_usd": 10}, headers={**account.headers, "Idempotency-Key": "k"}
+    )
+    theirs = client.post(
+        TOPUP, json={"amount_usd": 10}, headers={**other.headers, "Idempotency-Key": "k"}
+    )
+    assert "Idempotent-Replayed" not in theirs.headers
+    assert data_of(mine)["topup_id"] != data_of(theirs)["topup_id"]
+
+
+def test_a_rejected_request_does_not_burn_its_key(client: httpx.Client, account: Account) -> None:
+    headers = {**account.headers, "Idempotency-Key": "fix-and-retry"}
+    error_of(
+        client.post(TOPUP, json={"amount_usd": -5}, headers=headers),
+        422,
+        ErrorCode.VALIDATION_ERROR,
+    )
+    error_of(
+        client.post(UPGRADE, json={"target_tier": "gold"}, headers=headers),
+        422,
+        ErrorCode.VALIDATION_ERROR,
+    )
+    corrected = client.post(TOPUP, json={"amount_usd": 5}, headers=headers)
+    assert data_of(corrected)["amount_usd"] == Decimal("5")
+    assert "Idempotent-Replayed" not in corrected.headers
+
+
+def test_a_key_in_flight_gets_409(sandbox_factory: SandboxFactory) -> None:
+    sandbox = sandbox_factory(processing_delay_seconds=1.0)
+    with httpx.Client(base_url=sandbox.url, timeout=30) as client:
+        account = activate(client)
+        headers = {**account.headers, "Idempotency-Key": "slow"}
+        with ThreadPoolExecutor(2) as pool:
+            responses = list(
+                pool.map(
+                    lambda _: client.post(TOPUP, json={"amount_usd": 7}, headers=headers), range(2)
+                )
+            )
+        assert sorted(response.status_code for response in responses) == [200, 409]
+        conflict = next(response for response in responses if response.status_code == 409)
+        error_of(conflict, 409, ErrorCode.IDEMPOTENCY_KEY_IN_USE)
+        assert conflict.headers["Retry-After"] == "1"
+        replay = client.post(TOPUP, json={"amount_usd": 7}, headers=headers)
+        assert replay.headers["Idempotent-Replayed"] == "true"
+        assert len(_topups(client, account)) == 1
+
+
+def test_fifty_concurrent_requests_with_one_key_execute_once(
+    sandbox_factory: SandboxFactory,
+) -> None:
+    sandbox = sandbox_factory(processing_delay_seconds=0.2)
+    with httpx.Client(
+        base_url=sandbox.url, timeout=60, limits=httpx.Limits(max_connections=50)
+    ) as client:
+        account = activate(client)
+        data_of(client.post(TOPUP, json={"amount_usd": 100}, headers=account.headers))
+        topup_id = _topups(client, account)[0]["topup_id"]
+        client.post(f"/checkout/{topup_id}/pay")
+        headers = {**account.headers, "Idempotency-Key": "burst"}
+        with ThreadPoolExecutor(50) as pool:
+            responses = list(
+                pool.map(
+                    lambda _: client.post(UPGRADE, json={"target_tier": "pro"}, headers=headers),
+                    range(50),
+                )
+            )
+        assert {response.status_code for response in responses} <= {200, 409}
+        successes = [
+            envelope(response)["data"] for response in responses if response.status_code == 200
+        ]
+        assert successes and all(data == successes[0] for data in successes)
+        assert balance(client, account) == Decimal("82.00")  # 2 + 100 - 20, charged once
+
+
+def test_charging_posts_without_a_key_get_a_derived_one(
+    client: httpx.Client, account: Account
+) -> None:
+    first = client.post(TOPUP, json={"amount_usd": 12}, headers=account.headers)
+    retry = client.post(TOPUP, json={"amount_usd": 12}, headers=account.headers)
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert data_of(retry)["topup_id"] == data_of(first)["topup_id"]
+    different = client.post(TOPUP, json={"amount_usd": 13}, headers=account.headers)
+    assert "Idempotent-Replayed" not in different.headers
+
+
+def test_activation_is_idempotent_per_device(client: httpx.Client) -> None:
+    body = {"device_fingerprint": "f" * 32}
+    first = client.post("/v1/activate", json=body, headers={"Idempotency-Key": "act"})
+    again = client.post("/v1/activate", json=body, headers={"Idempotency-Key": "act"})
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert data_of(again) == data_of(first)
+
+
+def test_keys_expire_after_the_window(sandbox_factory: SandboxFactory) -> None:
+    sandbox = sandbox_factory(idempotency_window_seconds=0)
+    with httpx.Client(base_url=sandbox.url, timeout=30) as client:
+        account = activate(client)
+        headers = {**account.headers, "Idempotency-Key": "old"}
+        first = data_of(client.post(TOPUP, json={"amount_usd": 3}, headers=headers))
+        second = data_of(client.post(TOPUP, json={"amount_usd": 3}, headers=headers))
+        assert first["topup_id"] != second["topup_id"]
+
+
+def test_an_abandoned_reservation_is_taken_over_and_its_holder_cannot_commit(
+    tmp_path: Path,
+) -> None:
+    # Every reservation counts as abandoned at once, and each holder stalls before its work.
+    settings = SandboxSettings(
+        db_path=tmp_path / "db.sqlite3", abandoned_after_seconds=0, processing_delay_seconds=0.5
+    )
+    store = SqliteStore(settings.db_path)
+    store.open()
+    request = identify("account:a", "account.topup", TopupRequest(amount_usd=Decimal(1)), "k")
+    runs: list[str] = []
+
+    def run(name: str) -> tuple[StoredResponse, bool]:
+        def operation(tx: Transaction) -> StoredResponse:
+            runs.append(name)
+            return StoredResponse(200, {"ok": True, "data": {"run": name}, "error": None})
+
+        return execute_once(store, settings, request, operation)
+
+    def reserved() -> bool:
+        with store.transaction() as tx:
+            return tx.get_idempotency(request.scope, request.key_hash) is not None
+
+    with ThreadPoolExecutor(1) as pool:
+        stalled = pool.submit(run, "stalled")
+        while not reserved():
+            time.sleep(0.01)
+        assert run("retry") == (
+            StoredResponse(200, {"ok": True, "data": {"run": "retry"}, "error": None}),
+            False,
+        )
+        with pytest.raises(ApiError) as superseded:
+            stalled.result()
+    assert superseded.value.code is ErrorCode.IDEMPOTENCY_KEY_IN_USE
+    assert runs == ["retry"]
