@@ -73,6 +73,12 @@ class BaseClient:
     def base_url(self) -> str:
         return self._config.base_url
 
+    def use_key(self, api_key: str | None, source: str) -> None:
+        """Switch this client to another key (or to none), recording where it came from."""
+        self._config = replace(
+            self._config, api_key=api_key, key_source=source if api_key else "none"
+        )
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(base_url={self.base_url!r}, "
@@ -148,9 +154,8 @@ class BaseClient:
     def _adopt(self, result: ActivateResult, write: bool) -> None:
         """Use the new key from now on, and save it when asked to."""
         key = result.primary_api_key.get_secret_value()
-        self._config = replace(
-            self._config, api_key=key, key_source="activation", region=result.region
-        )
+        self.use_key(key, "activation")
+        self._config = replace(self._config, region=result.region)
         if write:
             path = write_credentials(
                 StoredCredentials(
@@ -269,6 +274,22 @@ class InfraiClient(BaseClient):
                 raise error from cause
             time.sleep(delay)
             attempt += 1
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> InfraiClient:
+        """A new client with the same key, source and base URL but other limits."""
+        client = InfraiClient(
+            api_key=self._config.api_key,
+            base_url=self.base_url,
+            timeout=self.timeout if timeout is None else timeout,
+            max_retries=self.max_retries if max_retries is None else max_retries,
+        )
+        client._config = self._config  # keep the key's source, not "argument"
+        return client
 
     def close(self) -> None:
         self._http.close()

@@ -60,6 +60,11 @@ def configure(
     return client
 
 
+def use_client(client: InfraiClient) -> None:
+    """Make ``client`` the one behind ``infra`` and ``account`` (the old one is closed)."""
+    _default.replace(client)
+
+
 def reset() -> None:
     """Forget the default client, so the next call reads the environment again."""
     _default.replace(None)

@@ -1,0 +1,30 @@
+"""The IPython magics: ``%infrai``, ``%infrai_activate``, ``%infrai_balance`` and friends.
+
+Importing this package imports IPython and traitlets only (both already loaded in
+a kernel); the client, the widgets and the sandbox are imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .core import InfraiMagics
+
+__all__ = ["InfraiMagics", "load", "unload"]
+
+
+def load(shell: Any) -> None:
+    """Register the magics once; loading the extension again is harmless."""
+    if shell.magics_manager.registry.get(InfraiMagics.__name__) is None:
+        shell.register_magics(InfraiMagics(shell=shell))
+
+
+def unload(shell: Any) -> None:
+    """Remove the magics and stop an embedded sandbox, if one runs."""
+    magics = shell.magics_manager.registry.pop(InfraiMagics.__name__, None)
+    if magics is None:
+        return
+    magics.stop_sandbox()
+    for kind, names in magics.magics.items():
+        for name in names:
+            shell.magics_manager.magics[kind].pop(name, None)
