@@ -80,9 +80,12 @@ def balance(client: httpx.Client, account: Account) -> Decimal:
     return Decimal(value)
 
 
-def create_topup(client: httpx.Client, account: Account, amount: str, **body: Any) -> str:
+def create_topup(client: httpx.Client, account: Account, amount: float, **body: Any) -> str:
+    """A new top-up (a fresh Idempotency-Key each call, as the SDK sends)."""
     response = client.post(
-        "/v1/account/topup", json={"amount_usd": amount, **body}, headers=account.headers
+        "/v1/account/topup",
+        json={"amount_usd": amount, **body},
+        headers={**account.headers, "Idempotency-Key": secrets.token_hex(8)},
     )
     topup_id: str = data_of(response)["topup_id"]
     return topup_id

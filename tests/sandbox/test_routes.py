@@ -55,8 +55,8 @@ def test_topup_points_at_the_hosted_checkout(
 def test_topups_are_listed_newest_first_and_retrievable(
     client: httpx.Client, account: Account
 ) -> None:
-    first = create_topup(client, account, "5")
-    second = create_topup(client, account, "6")
+    first = create_topup(client, account, 5)
+    second = create_topup(client, account, 6)
     listed = data_of(client.get("/v1/account/topups", headers=account.headers))["items"]
     assert [item["topup_id"] for item in listed] == [second, first]
     one = data_of(client.get(f"/v1/account/topups/{first}", headers=account.headers))
@@ -65,7 +65,7 @@ def test_topups_are_listed_newest_first_and_retrievable(
 
 def test_another_accounts_topup_is_not_found(client: httpx.Client, account: Account) -> None:
     other = activate(client)
-    topup_id = create_topup(client, other, "5")
+    topup_id = create_topup(client, other, 5)
     response = client.get(f"/v1/account/topups/{topup_id}", headers=account.headers)
     error_of(response, 404, ErrorCode.NOT_FOUND)
     assert data_of(client.get("/v1/account/topups", headers=account.headers))["items"] == []

@@ -130,7 +130,7 @@ def build_router() -> APIRouter:
     ) -> JSONResponse:
         sandbox = sandbox_of(request)
         scope = f"device:{service.sha256(body.device_fingerprint)}"
-        identity = identify(scope, "infra.activate", body, idempotency_key)
+        identity = identify(scope, "infra.activate", body, idempotency_key, derive=False)
         base_url = base_url_of(request)
         return _respond(
             request,

@@ -11,10 +11,12 @@ Keys are stored hashed, and stored responses are sealed with the raw key: the da
 alone reveals neither the keys nor a replayable response (an activation's response
 holds a project key, which must never be at rest in clear).
 
-A request without ``Idempotency-Key`` gets a derived one: a hash of the route and the
-canonical body, deduplicated for the shorter ``derived_key_window_seconds``. A client
-that retries a lost response without a key therefore still cannot charge twice, while a
-deliberate repeat minutes later is a new request.
+A money-moving request (top-up, upgrade) without ``Idempotency-Key`` gets a derived one:
+a hash of the route and the canonical body, deduplicated for the shorter
+``derived_key_window_seconds``. A client that retries a lost response without a key
+therefore still cannot pay or charge twice, while a deliberate repeat minutes later is a
+new request. Activation derives none: a second keyless activation from a device is a new
+account (without trial), as the one-trial-per-device rule expects.
 """
 
 from __future__ import annotations
@@ -67,14 +69,21 @@ def _canonical(value: object) -> object:
     raise TypeError(f"cannot canonicalise {type(value).__name__}")
 
 
-def identify(scope: str, route_name: str, body: BaseModel, key: str | None) -> IdempotentRequest:
-    """Hash the parsed body (so whitespace or 25 vs 25.00 do not matter) and pick the key."""
+def identify(
+    scope: str, route_name: str, body: BaseModel, key: str | None, *, derive: bool = True
+) -> IdempotentRequest | None:
+    """Hash the parsed body (so whitespace or 25 vs 25.00 do not matter) and pick the key.
+
+    ``None`` when there is no key and ``derive`` is false: the request is not deduplicated.
+    """
     canonical = json.dumps(
         [route_name, body.model_dump()], sort_keys=True, separators=(",", ":"), default=_canonical
     )
     request_hash = hashlib.sha256(canonical.encode()).hexdigest()
     if key is not None:
         return IdempotentRequest(scope, key, request_hash, derived=False)
+    if not derive:
+        return None
     return IdempotentRequest(scope, f"derived:{request_hash}", request_hash, derived=True)
 
 
@@ -96,14 +105,23 @@ def _secret(request: IdempotentRequest, token: str) -> str:
     return f"{request.scope}\0{request.key}\0{token}"
 
 
+def _simulate_slowness(settings: SandboxSettings) -> None:
+    if settings.processing_delay_seconds > 0:
+        time.sleep(settings.processing_delay_seconds)
+
+
 def execute_once(
     store: Store,
     settings: SandboxSettings,
-    request: IdempotentRequest,
+    request: IdempotentRequest | None,
     operation: Callable[[Transaction], StoredResponse],
     clock: Callable[[], float] = time.time,
 ) -> tuple[StoredResponse, bool]:
     """Run ``operation`` unless this request already ran; return (response, replayed)."""
+    if request is None:
+        _simulate_slowness(settings)
+        with store.transaction() as tx:
+            return operation(tx), False
     key_hash = request.key_hash
     window = (
         settings.derived_key_window_seconds
@@ -138,8 +156,7 @@ def execute_once(
         )
         tx.put_idempotency(reservation)
 
-    if settings.processing_delay_seconds > 0:
-        time.sleep(settings.processing_delay_seconds)
+    _simulate_slowness(settings)
     try:
         with store.transaction() as tx:
             current = tx.get_idempotency(request.scope, key_hash)
