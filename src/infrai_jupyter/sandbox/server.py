@@ -29,12 +29,14 @@ def is_loopback(host: str) -> bool:
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
-    """Bind before serving, so the caller learns the real port (``0`` picks a free one)."""
+    """Bind and listen before serving: the caller learns the real port (``0`` picks a free
+    one) and can announce it at once, since early connections wait in the backlog."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
+        sock.listen(2048)
     except OSError:
         sock.close()
         raise
