@@ -17,7 +17,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol
@@ -222,6 +222,9 @@ def _topup(row: tuple[str, str, int, TopupState, str | None, str]) -> Topup:
 _ACCOUNT_COLUMNS = "account_id, project_id, tier, balance_cents, region, funding_token, created_at"
 _KEY_COLUMNS = "key_id, account_id, label, scopes, masked_key, created_at"
 _TOPUP_COLUMNS = "topup_id, account_id, amount_cents, state, return_url, created_at"
+_IDEMPOTENCY_COLUMNS = (
+    "scope, key_hash, request_hash, token, state, created_at, status_code, sealed_response"
+)
 
 
 class SqliteTransaction:
@@ -232,26 +235,16 @@ class SqliteTransaction:
 
     def get_idempotency(self, scope: str, key_hash: str) -> IdempotencyRecord | None:
         row = self._db.execute(
-            "SELECT scope, key_hash, request_hash, token, state, created_at, status_code,"
-            " sealed_response FROM idempotency WHERE scope = ? AND key_hash = ?",
+            f"SELECT {_IDEMPOTENCY_COLUMNS} FROM idempotency WHERE scope = ? AND key_hash = ?",
             (scope, key_hash),
         ).fetchone()
         return IdempotencyRecord(*row) if row else None
 
     def put_idempotency(self, record: IdempotencyRecord) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO idempotency (scope, key_hash, request_hash, token, state,"
-            " created_at, status_code, sealed_response) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                record.scope,
-                record.key_hash,
-                record.request_hash,
-                record.token,
-                record.state,
-                record.created_at,
-                record.status_code,
-                record.sealed_response,
-            ),
+            f"INSERT OR REPLACE INTO idempotency ({_IDEMPOTENCY_COLUMNS})"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            astuple(record),
         )
 
     def delete_idempotency(self, scope: str, key_hash: str, token: str) -> None:
@@ -263,15 +256,7 @@ class SqliteTransaction:
     def insert_account(self, account: Account) -> None:
         self._db.execute(
             f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                account.account_id,
-                account.project_id,
-                account.tier,
-                account.balance_cents,
-                account.region,
-                account.funding_token,
-                _timestamp(account.created_at),
-            ),
+            (*astuple(account)[:-1], _timestamp(account.created_at)),
         )
 
     def get_account(self, account_id: str) -> Account | None:
@@ -317,10 +302,8 @@ class SqliteTransaction:
         self._db.execute(
             f"INSERT INTO api_keys ({_KEY_COLUMNS}, key_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
-                key.key_id,
-                key.account_id,
-                key.label,
-                json.dumps(list(key.scopes)),
+                *astuple(key)[:3],
+                json.dumps(key.scopes),
                 key.masked_key,
                 _timestamp(key.created_at),
                 key_hash,
@@ -338,15 +321,7 @@ class SqliteTransaction:
         created_at = _timestamp(topup.created_at)
         self._db.execute(
             f"INSERT INTO topups ({_TOPUP_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                topup.topup_id,
-                topup.account_id,
-                topup.amount_cents,
-                topup.state,
-                topup.return_url,
-                created_at,
-                created_at,
-            ),
+            (*astuple(topup)[:-1], created_at, created_at),
         )
 
     def get_topup(self, topup_id: str) -> Topup | None:
