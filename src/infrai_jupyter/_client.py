@@ -20,7 +20,7 @@ import httpx
 
 from . import __version__
 from ._wire import canonical_json, is_retryable, parse_envelope, retry_delay
-from .contract import IDEMPOTENCY_KEY_HEADER, ROUTES, Region, mask_key
+from .contract import IDEMPOTENCY_KEY_HEADER, ROUTES, Region, mask_key, redact_keys
 from .credentials import (
     ResolvedConfig,
     StoredCredentials,
@@ -124,7 +124,7 @@ class BaseClient:
 
     def _next_delay(self, error: InfraiError, attempt: int, request: httpx.Request) -> float | None:
         """Seconds to wait before retrying, or ``None`` to give up; logs the decision."""
-        where = f"{request.method} {request.url.path}"
+        where = redact_keys(f"{request.method} {request.url.path}")  # ids may be pasted keys
         if attempt >= self.max_retries or not is_retryable(error):
             logger.debug(
                 "Not retrying %s after %s (attempt %d)", where, _describe(error), attempt + 1

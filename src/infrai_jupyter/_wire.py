@@ -75,7 +75,12 @@ def parse_envelope(
 
     def malformed(reason: str) -> MalformedResponseError:
         return MalformedResponseError(
-            reason, status_code=status_code, content_type=content_type, method=method, url=url
+            reason,
+            status_code=status_code,
+            content_type=content_type,
+            method=method,
+            url=url,
+            retry_after=parse_retry_after(headers.get("retry-after")),
         )
 
     if not content.strip():

@@ -86,7 +86,10 @@ class APIStatusError(InfraiError):
         where = f" from {self.method} {self.url}" if self.method else ""
         request = f"; request id {self.request_id}" if self.request_id else ""
         hint = f" {self.hint}" if self.hint else ""
-        return f"{self.message} ({self.code}, HTTP {self.status_code}{where}{request}).{hint}"
+        # The URL may carry a key too (a key pasted as an id): redact the whole line.
+        return redact_keys(
+            f"{self.message} ({self.code}, HTTP {self.status_code}{where}{request}).{hint}"
+        )
 
 
 class InvalidRequestError(APIStatusError):
@@ -151,7 +154,10 @@ class APITimeoutError(APIConnectionError):
 
 
 class MalformedResponseError(InfraiError):
-    """The server answered something that is not the infrai envelope (proxy page, cut body)."""
+    """The server answered something that is not the infrai envelope (proxy page, cut body).
+
+    ``retry_after`` holds a proxy's ``Retry-After`` in seconds (a 503 page often sends one).
+    """
 
     def __init__(
         self,
@@ -161,9 +167,11 @@ class MalformedResponseError(InfraiError):
         content_type: str,
         method: str = "",
         url: str = "",
+        retry_after: float | None = None,
     ) -> None:
         self.status_code = status_code
         self.content_type = content_type
+        self.retry_after = retry_after
         self.method = method
         self.url = url
         kind = content_type or "no content type"

@@ -1,0 +1,136 @@
+"""``InfraiClient`` and ``AsyncInfraiClient``: one surface, context managers, one pool."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from infrai_jupyter import AsyncInfraiClient, InfraiClient
+from infrai_jupyter.results import AccountSummary, ActivateResult, Balance, KeyList, TopupRecord
+from infrai_jupyter.sandbox import SandboxServer
+
+from .conftest import ConnectionCountingProxy
+
+SURFACE = (
+    "activate",
+    "account.balance",
+    "account.topup",
+    "account.keys.list",
+    "account.tier.upgrade",
+    "account.topups.list",
+    "account.topups.retrieve",
+)
+
+
+def resolve(root: object, dotted: str) -> object:
+    for part in dotted.split("."):
+        root = getattr(root, part)
+    return root
+
+
+def test_the_constructor_takes_the_seeds_keyword_arguments() -> None:
+    client = InfraiClient(
+        api_key="ifr_pk_proj_abcdefghijklmnop", base_url="http://x.test", timeout=7, max_retries=5
+    )
+    with client:
+        assert client.base_url == "http://x.test"
+        assert client.max_retries == 5
+        assert client.timeout == httpx.Timeout(7)
+        assert client.config.api_key == "ifr_pk_proj_abcdefghijklmnop"
+    with pytest.raises(TypeError):
+        InfraiClient("ifr_pk_proj_positional")  # type: ignore[call-arg]
+
+
+def test_async_client_mirrors_the_sync_surface_and_is_awaitable() -> None:
+    sync_client = InfraiClient(base_url="http://x.test")
+    async_client = AsyncInfraiClient(base_url="http://x.test")
+    for name in SURFACE:
+        sync_method, async_method = resolve(sync_client, name), resolve(async_client, name)
+        assert callable(sync_method) and not inspect.iscoroutinefunction(sync_method), name
+        assert inspect.iscoroutinefunction(async_method), name
+        sync_parameters = inspect.signature(sync_method).parameters
+        async_parameters = inspect.signature(async_method).parameters
+        assert list(sync_parameters) == list(async_parameters), name
+    sync_client.close()
+    asyncio.run(async_client.close())
+
+
+def test_sync_client_does_the_whole_account_flow(sandbox: SandboxServer) -> None:
+    with InfraiClient(base_url=sandbox.url) as client:
+        activated = client.activate(write_credentials=False)
+        assert isinstance(activated, ActivateResult)
+        assert client.config.key_source == "activation"
+        balance = client.account.balance()
+        assert isinstance(balance, Balance) and balance.balance_usd == Decimal("2.00")
+        topup = client.account.topup(amount_usd="5")
+        assert isinstance(topup, TopupRecord) and topup.state == "requires_payment"
+        assert client.account.topups.retrieve(topup.topup_id).topup_id == topup.topup_id
+        assert [item.topup_id for item in client.account.topups.list().items] == [topup.topup_id]
+        assert isinstance(client.account.keys.list(), KeyList)
+        summary = client.account.tier.upgrade(target_tier="free")
+        assert isinstance(summary, AccountSummary) and summary.tier == "free"
+
+
+@pytest.mark.anyio
+async def test_async_client_does_the_whole_account_flow(sandbox: SandboxServer) -> None:
+    async with AsyncInfraiClient(base_url=sandbox.url) as client:
+        activated = await client.activate(write_credentials=False)
+        assert isinstance(activated, ActivateResult)
+        assert client.config.key_source == "activation"
+        balance = await client.account.balance()
+        assert isinstance(balance, Balance) and balance.balance_usd == Decimal("2.00")
+        topup = await client.account.topup(amount_usd="5")
+        assert isinstance(topup, TopupRecord) and topup.state == "requires_payment"
+        retrieved = await client.account.topups.retrieve(topup.topup_id)
+        assert retrieved.topup_id == topup.topup_id
+        listed = await client.account.topups.list()
+        assert [item.topup_id for item in listed.items] == [topup.topup_id]
+        assert isinstance(await client.account.keys.list(), KeyList)
+        summary = await client.account.tier.upgrade(target_tier="free")
+        assert isinstance(summary, AccountSummary) and summary.tier == "free"
+
+
+@pytest.mark.anyio
+async def test_gathered_async_calls_all_succeed(sandbox: SandboxServer) -> None:
+    async with AsyncInfraiClient(base_url=sandbox.url) as client:
+        await client.activate(write_credentials=False)
+        balances = await asyncio.gather(*(client.account.balance() for _ in range(6)))
+        topups = await asyncio.gather(
+            *(client.account.topup(amount_usd=amount) for amount in ("1", "2", "3"))
+        )
+    assert [balance.balance_usd for balance in balances] == [Decimal("2.00")] * 6
+    assert sorted(topup.amount_usd for topup in topups) == [Decimal(1), Decimal(2), Decimal(3)]
+    assert len({topup.topup_id for topup in topups}) == 3
+
+
+def test_sync_client_reuses_one_connection_and_closes_it(
+    proxy: ConnectionCountingProxy,
+) -> None:
+    with InfraiClient(base_url=proxy.url) as client:
+        client.activate(write_credentials=False)
+        for _ in range(4):
+            client.account.balance()
+        client.account.keys.list()
+        assert proxy.opened == 1
+    assert proxy.wait_until_all_closed() == 0
+
+    with InfraiClient(base_url=proxy.url, api_key=client.config.api_key) as other:
+        other.account.balance()
+    assert proxy.opened == 2  # a second client is a second pool
+
+
+@pytest.mark.anyio
+async def test_async_client_reuses_one_connection_and_closes_it(
+    proxy: ConnectionCountingProxy,
+) -> None:
+    async with AsyncInfraiClient(base_url=proxy.url) as client:
+        await client.activate(write_credentials=False)
+        for _ in range(4):
+            await client.account.balance()
+        await client.account.keys.list()
+        assert proxy.opened == 1
+    assert proxy.wait_until_all_closed() == 0
