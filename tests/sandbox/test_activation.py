@@ -29,13 +29,11 @@ def test_one_trial_per_device_fingerprint(client: httpx.Client) -> None:
 def test_project_keys_are_stored_only_as_hashes(
     client: httpx.Client, sandbox: SandboxServer
 ) -> None:
-    request = {
-        "json": {"device_fingerprint": new_fingerprint()},
-        "headers": {"Idempotency-Key": "a"},
-    }
-    key = data_of(client.post("/v1/activate", **request))["primary_api_key"]
+    body, headers = {"device_fingerprint": new_fingerprint()}, {"Idempotency-Key": "a"}
+    key = data_of(client.post("/v1/activate", json=body, headers=headers))["primary_api_key"]
     # The replay still hands the key back: the stored response is sealed, not discarded.
-    assert data_of(client.post("/v1/activate", **request))["primary_api_key"] == key
+    replay = client.post("/v1/activate", json=body, headers=headers)
+    assert data_of(replay)["primary_api_key"] == key
     secret = key.removeprefix("ifr_pk_proj_").encode()
     database: Path = sandbox.settings.db_path
     files = [path for path in database.parent.iterdir() if path.name.startswith(database.name)]

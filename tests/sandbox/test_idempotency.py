@@ -190,6 +190,7 @@ def test_an_abandoned_reservation_is_taken_over_and_its_holder_cannot_commit(
     store = SqliteStore(settings.db_path)
     store.open()
     request = identify("account:a", "account.topup", TopupRequest(amount_usd=Decimal(1)), "k")
+    assert request is not None
     runs: list[str] = []
 
     def run(name: str) -> tuple[StoredResponse, bool]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -31,9 +32,11 @@ from infrai_jupyter.sandbox import SandboxServer
 
 from .conftest import activate
 
+FuzzCase = schemathesis.Case[Any]
+
 
 def response_is_an_envelope(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: FuzzCase
 ) -> bool:
     """Every /v1 answer, success or failure, is the envelope with sandbox metadata."""
     body = json.loads(response.content)
@@ -72,7 +75,7 @@ def test_the_api_survives_fuzzing(
     @settings(
         max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None
     )
-    def fuzz(case: schemathesis.Case) -> None:
+    def fuzz(case: FuzzCase) -> None:
         case.call_and_validate(headers=headers, checks=CHECKS)
 
     fuzz()

@@ -8,10 +8,18 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from infrai_jupyter.contract import ROUTES, ErrorCode
+from infrai_jupyter.contract import ROUTES, ErrorCode, Route
 from infrai_jupyter.sandbox import SandboxServer
 
-from .conftest import Account, activate, create_topup, data_of, error_of
+from .conftest import (
+    Account,
+    SandboxFactory,
+    activate,
+    create_topup,
+    data_of,
+    envelope,
+    error_of,
+)
 
 
 def test_activation_returns_an_account_with_trial_credit(client: httpx.Client) -> None:
@@ -111,12 +119,11 @@ AUTHENTICATED = [route for route in ROUTES.values() if route.authenticated]
     ids=["missing", "unknown", "not-bearer"],
 )
 def test_authenticated_routes_answer_401_with_guidance(
-    client: httpx.Client, route: object, headers: dict[str, str]
+    client: httpx.Client, route: Route, headers: dict[str, str]
 ) -> None:
-    assert route in AUTHENTICATED
-    path = route.path.format(topup_id="tu_x")  # type: ignore[attr-defined]
+    path = route.path.format(topup_id="tu_x")
     body = {"amount_usd": 5} if "topup" in path else {"target_tier": "pro"}
-    response = client.request(route.method, path, json=body, headers=headers)  # type: ignore[attr-defined]
+    response = client.request(route.method, path, json=body, headers=headers)
     error = error_of(response, 401, ErrorCode.UNAUTHENTICATED)
     assert "INFRAI_API_KEY" in error["message"] and "activate" in error["message"]
 
@@ -185,3 +192,10 @@ def test_openapi_describes_every_contract_route(client: httpx.Client) -> None:
         assert "500" in operation["responses"]
         if route.authenticated:
             assert "401" in operation["responses"]
+
+
+def test_latency_is_measured(sandbox_factory: SandboxFactory) -> None:
+    sandbox = sandbox_factory(processing_delay_seconds=0.3)
+    with httpx.Client(base_url=sandbox.url, timeout=30) as client:
+        response = client.post("/v1/activate", json={"device_fingerprint": "b" * 32})
+        assert envelope(response)["metadata"]["latency_ms"] >= 300
