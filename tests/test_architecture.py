@@ -14,6 +14,8 @@ import pytest
 
 CLIENT_MODULES = [
     "infrai_jupyter._client",
+    "infrai_jupyter._base_client",
+    "infrai_jupyter.resources",
     "infrai_jupyter._wire",
     "infrai_jupyter._default",
     "infrai_jupyter.results",

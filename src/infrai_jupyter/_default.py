@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 
-from ._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, InfraiClient, Keys, Tier, Topups
+from ._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, InfraiClient
 from .contract import Region
+from .resources import Keys, Tier, Topups
 from .results import ActivateResult, Balance, TopupRecord
 
 

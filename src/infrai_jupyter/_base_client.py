@@ -1,0 +1,196 @@
+"""The pure half of both clients: configuration, request building, parsing, retry decisions.
+
+:class:`BaseClient` does no I/O, so :class:`~infrai_jupyter.InfraiClient` and
+:class:`~infrai_jupyter.AsyncInfraiClient` are two plain copies of the loop that
+sends a request, over this one base.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, TypeVar
+
+import httpx
+
+from . import __version__
+from ._wire import canonical_json, is_retryable, parse_envelope, retry_delay
+from .contract import IDEMPOTENCY_KEY_HEADER, ROUTES, Region, mask_key, redact_keys
+from .credentials import (
+    ResolvedConfig,
+    StoredCredentials,
+    device_fingerprint,
+    resolve_config,
+    write_credentials,
+)
+from .errors import APIConnectionError, APITimeoutError, InfraiError
+from .results import RESULT_TYPES, ActivateResult, Result
+
+logger = logging.getLogger("infrai_jupyter")
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+DEFAULT_MAX_RETRIES = 2
+ResultT = TypeVar("ResultT", bound=Result)
+
+
+class BaseClient:
+    """Configuration and request building shared by the sync and async clients."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError("max_retries must be 0 or more")
+        self._config = resolve_config(api_key, base_url)
+        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.max_retries = max_retries
+
+    @property
+    def config(self) -> ResolvedConfig:
+        """The key (masked in its repr), its source, the base URL and the region."""
+        return self._config
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    def use_key(self, api_key: str | None, source: str) -> None:
+        """Switch this client to another key (or to none), recording where it came from."""
+        self._config = replace(
+            self._config, api_key=api_key, key_source=source if api_key else "none"
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, "
+            f"api_key='{mask_key(self._config.api_key)}', key_source={self._config.key_source!r})"
+        )
+
+    def _build_request(
+        self,
+        route_name: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> httpx.Request:
+        """Build the one request every attempt of a call will send, key included."""
+        route = ROUTES[route_name]
+        headers = {
+            "Accept": "application/json",
+            "User-Agent": _user_agent(),
+        }
+        if route.authenticated and self._config.api_key:
+            headers["Authorization"] = f"Bearer {self._config.api_key}"
+        if route.charges_or_creates:
+            headers[IDEMPOTENCY_KEY_HEADER] = idempotency_key or f"ik_{uuid.uuid4().hex}"
+        content = None
+        if body is not None:
+            content = canonical_json(body)
+            headers["Content-Type"] = "application/json"
+        path = route.path.format(**(path_params or {}))
+        url = self.base_url.rstrip("/") + path
+        return httpx.Request(route.method, url, headers=headers, content=content)
+
+    def _parse(self, route_name: str, response: httpx.Response) -> Result:
+        request = response.request
+        data, metadata = parse_envelope(
+            response.status_code,
+            response.headers,
+            response.content,
+            method=request.method,
+            url=str(request.url),
+        )
+        return RESULT_TYPES[route_name].from_response(data, metadata, self.base_url)
+
+    def _next_delay(self, error: InfraiError, attempt: int, request: httpx.Request) -> float | None:
+        """Seconds to wait before retrying, or ``None`` to give up; logs the decision."""
+        where = redact_keys(f"{request.method} {request.url.path}")  # ids may be pasted keys
+        if attempt >= self.max_retries or not is_retryable(error):
+            logger.debug(
+                "Not retrying %s after %s (attempt %d)", where, _describe(error), attempt + 1
+            )
+            return None
+        delay = retry_delay(attempt, getattr(error, "retry_after", None))
+        logger.debug(
+            "Retrying %s in %.2fs (retry %d of %d) after %s; idempotency key %s",
+            where,
+            delay,
+            attempt + 1,
+            self.max_retries,
+            _describe(error),
+            request.headers.get(IDEMPOTENCY_KEY_HEADER, "none"),
+        )
+        return delay
+
+    def _activation_body(
+        self, region: Region, device_kind: str, fingerprint: str | None
+    ) -> dict[str, Any]:
+        return {
+            "region": region,
+            "device_kind": device_kind,
+            "device_fingerprint": fingerprint or device_fingerprint(),
+        }
+
+    def _adopt(self, result: ActivateResult, write: bool) -> None:
+        """Use the new key from now on, and save it when asked to."""
+        key = result.primary_api_key.get_secret_value()
+        self.use_key(key, "activation")
+        self._config = replace(self._config, region=result.region)
+        if write:
+            path = write_credentials(
+                StoredCredentials(
+                    api_key=key,
+                    base_url=self.base_url,
+                    region=result.region,
+                    account_id=result.account_id,
+                    project_id=result.project_id,
+                )
+            )
+            logger.info("Saved credentials for %s to %s", mask_key(key), path)
+
+
+def translate_transport_error(
+    exc: httpx.TransportError, request: httpx.Request
+) -> APIConnectionError:
+    """The one place where httpx's errors become ours."""
+    where = f"{request.url.scheme}://{request.url.netloc.decode()}"
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(
+            f"{request.method} {request.url.path} to {where} timed out ({type(exc).__name__}). "
+            "The server may be busy: try again, or raise the client's timeout.",
+            method=request.method,
+            url=str(request.url),
+        )
+    return APIConnectionError(
+        f"Could not reach the infrai API at {where} ({type(exc).__name__}: {exc}). "
+        "Check the base URL and your network; for offline use start the sandbox "
+        "(%infrai_sandbox start, or python -m infrai_jupyter.sandbox).",
+        method=request.method,
+        url=str(request.url),
+    )
+
+
+def _describe(error: InfraiError) -> str:
+    status = getattr(error, "status_code", None)
+    return f"HTTP {status}" if status else type(error).__name__
+
+
+def _user_agent() -> str:
+    return (
+        f"infrai-jupyter/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
+    )
+
+
+def expect_result(result: Result, result_type: type[ResultT]) -> ResultT:
+    if not isinstance(result, result_type):  # a ROUTES/RESULT_TYPES mismatch, not user error
+        raise TypeError(f"expected {result_type.__name__}, got {type(result).__name__}")
+    return result

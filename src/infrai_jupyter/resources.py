@@ -1,0 +1,155 @@
+"""``client.account`` and its parts, as a sync and an async twin per area.
+
+Each method names its route, shapes the body and says which result it returns;
+the client's request loop does the rest.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._base_client import expect_result
+from .results import AccountSummary, Balance, KeyList, TopupList, TopupRecord
+
+if TYPE_CHECKING:
+    from ._client import AsyncInfraiClient, InfraiClient
+
+
+class Account:
+    """``client.account``: balance, top-ups, keys and tier."""
+
+    def __init__(self, client: InfraiClient) -> None:
+        self._client = client
+        self.keys = Keys(client)
+        self.tier = Tier(client)
+        self.topups = Topups(client)
+
+    def balance(self) -> Balance:
+        """The wallet balance: ``{balance_usd, currency}``."""
+        return expect_result(self._client._call("account.balance"), Balance)
+
+    def topup(
+        self,
+        *,
+        amount_usd: float | str | Any,
+        return_url: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> TopupRecord:
+        """Start a top-up; open ``checkout_url`` to pay. Retries never create a second one."""
+        body = {"amount_usd": amount_usd, "return_url": return_url}
+        return expect_result(
+            self._client._call("account.topup", body, idempotency_key=idempotency_key),
+            TopupRecord,
+        )
+
+
+class Keys:
+    """``client.account.keys``."""
+
+    def __init__(self, client: InfraiClient) -> None:
+        self._client = client
+
+    def list(self) -> KeyList:
+        """The account's project keys: ``{items: [{key_id, label, scopes, created_at}]}``."""
+        return expect_result(self._client._call("account.keys.list"), KeyList)
+
+
+class Tier:
+    """``client.account.tier``."""
+
+    def __init__(self, client: InfraiClient) -> None:
+        self._client = client
+
+    def upgrade(self, *, target_tier: str, idempotency_key: str | None = None) -> AccountSummary:
+        """Move to ``target_tier``; raises ``InsufficientCreditError`` when funds are short."""
+        body = {"target_tier": target_tier}
+        return expect_result(
+            self._client._call("account.tier.upgrade", body, idempotency_key=idempotency_key),
+            AccountSummary,
+        )
+
+
+class Topups:
+    """``client.account.topups``: follow a top-up after its checkout link was opened."""
+
+    def __init__(self, client: InfraiClient) -> None:
+        self._client = client
+
+    def list(self) -> TopupList:
+        return expect_result(self._client._call("account.topups.list"), TopupList)
+
+    def retrieve(self, topup_id: str) -> TopupRecord:
+        return expect_result(
+            self._client._call("account.topups.retrieve", path_params={"topup_id": topup_id}),
+            TopupRecord,
+        )
+
+
+class AsyncAccount:
+    """``client.account`` of :class:`AsyncInfraiClient`."""
+
+    def __init__(self, client: AsyncInfraiClient) -> None:
+        self._client = client
+        self.keys = AsyncKeys(client)
+        self.tier = AsyncTier(client)
+        self.topups = AsyncTopups(client)
+
+    async def balance(self) -> Balance:
+        """The wallet balance: ``{balance_usd, currency}``."""
+        return expect_result(await self._client._call("account.balance"), Balance)
+
+    async def topup(
+        self,
+        *,
+        amount_usd: float | str | Any,
+        return_url: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> TopupRecord:
+        """Start a top-up; open ``checkout_url`` to pay. Retries never create a second one."""
+        body = {"amount_usd": amount_usd, "return_url": return_url}
+        return expect_result(
+            await self._client._call("account.topup", body, idempotency_key=idempotency_key),
+            TopupRecord,
+        )
+
+
+class AsyncKeys:
+    """``client.account.keys`` of :class:`AsyncInfraiClient`."""
+
+    def __init__(self, client: AsyncInfraiClient) -> None:
+        self._client = client
+
+    async def list(self) -> KeyList:
+        return expect_result(await self._client._call("account.keys.list"), KeyList)
+
+
+class AsyncTier:
+    """``client.account.tier`` of :class:`AsyncInfraiClient`."""
+
+    def __init__(self, client: AsyncInfraiClient) -> None:
+        self._client = client
+
+    async def upgrade(
+        self, *, target_tier: str, idempotency_key: str | None = None
+    ) -> AccountSummary:
+        body = {"target_tier": target_tier}
+        return expect_result(
+            await self._client._call("account.tier.upgrade", body, idempotency_key=idempotency_key),
+            AccountSummary,
+        )
+
+
+class AsyncTopups:
+    """``client.account.topups`` of :class:`AsyncInfraiClient`."""
+
+    def __init__(self, client: AsyncInfraiClient) -> None:
+        self._client = client
+
+    async def list(self) -> TopupList:
+        return expect_result(await self._client._call("account.topups.list"), TopupList)
+
+    async def retrieve(self, topup_id: str) -> TopupRecord:
+        return expect_result(
+            await self._client._call("account.topups.retrieve", path_params={"topup_id": topup_id}),
+            TopupRecord,
+        )
