@@ -82,7 +82,7 @@ def authenticate(
     account = None
     key_hash = service.sha256(credentials.credentials) if credentials else None
     if key_hash is not None:
-        with sandbox.store.transaction() as tx:
+        with sandbox.store.transaction(write=False) as tx:
             account = tx.find_account_by_key(key_hash)
     if account is None or key_hash is None:
         raise ApiError(
@@ -194,7 +194,7 @@ def build_router() -> APIRouter:
     )
     def list_topups(request: Request, account: CurrentAccount) -> JSONResponse:
         base_url = base_url_of(request)
-        with sandbox_of(request).store.transaction() as tx:
+        with sandbox_of(request).store.transaction(write=False) as tx:
             topups = tx.list_topups(account.account_id)
         result = TopupList(items=[service.topup_record(item, base_url) for item in topups])
         return envelope_response(request, 200, success_payload(result))
@@ -214,7 +214,7 @@ def build_router() -> APIRouter:
         account: CurrentAccount,
         topup_id: Annotated[str, Path(min_length=1, max_length=128)],
     ) -> JSONResponse:
-        with sandbox_of(request).store.transaction() as tx:
+        with sandbox_of(request).store.transaction(write=False) as tx:
             found = tx.get_topup(topup_id)
         if found is None or found.account_id != account.account_id:
             raise ApiError(404, ErrorCode.NOT_FOUND, f"No top-up {topup_id!r} on this account.")
@@ -232,7 +232,7 @@ def build_router() -> APIRouter:
         summary="The account's project keys (masked)",
     )
     def list_keys(request: Request, account: CurrentAccount) -> JSONResponse:
-        with sandbox_of(request).store.transaction() as tx:
+        with sandbox_of(request).store.transaction(write=False) as tx:
             keys = tx.list_keys(account.account_id)
         result = KeyList(items=[service.key_info(key) for key in keys])
         return envelope_response(request, 200, success_payload(result))

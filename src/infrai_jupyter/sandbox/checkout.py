@@ -148,7 +148,7 @@ def build_router() -> APIRouter:
 
     @router.get("/checkout/{topup_id}")
     def show(request: Request, topup_id: PathSegment) -> Response:
-        with sandbox_of(request).store.transaction() as tx:
+        with sandbox_of(request).store.transaction(write=False) as tx:
             topup = tx.get_topup(topup_id)
             account = tx.get_account(topup.account_id) if topup else None
         if topup is None or account is None:
@@ -175,7 +175,7 @@ def build_router() -> APIRouter:
         return settle(request, topup_id, pay=False)
 
     def find_funding_account(request: Request, token: str) -> Account | None:
-        with sandbox_of(request).store.transaction() as tx:
+        with sandbox_of(request).store.transaction(write=False) as tx:
             return tx.find_account_by_funding_token(token)
 
     @router.get("/add-funds/{token}")

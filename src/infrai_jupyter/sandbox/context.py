@@ -6,7 +6,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from starlette.requests import Request
 
@@ -50,7 +50,7 @@ class Sandbox:
 
     settings: SandboxSettings
     store: Store
-    rate_limiter: RateLimiter = field(compare=False)
+    rate_limiter: RateLimiter
 
 
 def sandbox_of(request: Request) -> Sandbox:

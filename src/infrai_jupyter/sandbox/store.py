@@ -103,7 +103,7 @@ class Store(Protocol):
     """A database the sandbox can open and run transactions against."""
 
     def open(self) -> None: ...
-    def transaction(self) -> AbstractContextManager[Transaction]: ...
+    def transaction(self, *, write: bool = True) -> AbstractContextManager[Transaction]: ...
 
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -170,11 +170,14 @@ class SqliteStore:
             connection.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """Run a write transaction: commit on success, roll back on any exception."""
+    def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
+        """Run a transaction: commit on success, roll back on any exception.
+
+        ``write=False`` reads a consistent snapshot without taking the write lock.
+        """
         connection = self._connect()
         try:
-            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
             try:
                 yield SqliteTransaction(connection)
             except BaseException:
