@@ -82,7 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Point a notebook at it:  INFRAI_BASE_URL={url}   (or %infrai_sandbox start)")
     print("Press Ctrl-C to stop.", flush=True)
     config = uvicorn.Config(create_app(settings), host=args.host, port=sock.getsockname()[1])
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn already shut down cleanly; re-raised Ctrl-C needs no traceback
+    finally:
+        sock.close()
     return 0
 
 
