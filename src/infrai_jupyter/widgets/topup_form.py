@@ -1,0 +1,300 @@
+"""``TopupForm``: add funds from a notebook without leaving it.
+
+A ``VBox`` of fields (amount with presets, optional return URL), the Top up and Check
+payment buttons, and two HTML areas: ``message`` for problems and notices, ``output``
+for the top-up card (its checkout link) and, once paid, the new balance. HTML widgets
+rather than an ``Output`` widget, because the payment watch writes from its own thread.
+
+Nothing secret enters widget state (it is saved with the notebook): the client stays
+a plain Python attribute, and the cards show ids and links, never a key.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ipywidgets import HTML, Button, HBox, Layout, Text, VBox
+from traitlets import Float, Unicode
+
+from .._wire import is_retryable
+from ..display import render_html
+from ..errors import InfraiError
+from ..results import TopupRecord, format_usd
+from .feedback import error_html, notice_html, problems_html
+from .payment_watch import FINAL_STATES, PaymentWatch
+from .validation import TopupInput, validate_topup
+
+if TYPE_CHECKING:
+    from .._client import InfraiClient
+
+DEFAULT_PRESETS: tuple[int, ...] = (5, 10, 25, 50, 100)
+_LABEL_STYLE = {"description_width": "7em"}
+_HIDDEN = "none"
+_CLOSE_WAIT_S = 30.0
+"""How long ``close`` waits for a check in flight, so it never outlives the client."""
+
+
+class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
+    """Pick an amount, click Top up, pay on the checkout page, see the new balance here.
+
+    ``TopupForm(client, amount=Decimal("25"), return_url=None)``; ``watch_interval`` and
+    ``watch_timeout`` bound the background check for the payment.
+    """
+
+    watch_interval = Float(2.0, help="Seconds between automatic checks of a pending top-up.")
+    watch_timeout = Float(
+        600.0, help="Stop checking automatically after this many seconds (Check payment remains)."
+    )
+    topup_id = Unicode(
+        None, allow_none=True, help="The top-up of the latest submission, once the API made it."
+    )
+
+    def __init__(
+        self,
+        client: InfraiClient,
+        *,
+        amount: Decimal | None = None,
+        return_url: str | None = None,
+        presets: Sequence[int | str | Decimal] = DEFAULT_PRESETS,
+        watch_interval: float = 2.0,
+        watch_timeout: float = 600.0,
+    ) -> None:
+        self._client = client
+        self._lock = threading.RLock()
+        self._submission: tuple[TopupInput, str] | None = None
+        self._shown: tuple[str, str] | None = None
+        self._watch: PaymentWatch | None = None
+
+        self.heading = HTML(
+            "<b>Add funds</b> · pick an amount, click Top up, then pay on the checkout page; "
+            "the new balance appears here."
+        )
+        self.amount = Text(
+            value="" if amount is None else str(amount),
+            description="Amount ($)",
+            placeholder="e.g. 25",
+            style=_LABEL_STYLE,
+            layout=Layout(width="16em"),
+        )
+        self.preset_buttons = [self._preset_button(value) for value in presets]
+        self.return_url = Text(
+            value=return_url or "",
+            description="Return URL",
+            placeholder="optional: the http(s) page checkout sends you back to",
+            style=_LABEL_STYLE,
+            layout=Layout(width="min(100%, 40em)"),
+        )
+        self.submit = Button(description="Top up", button_style="primary", tooltip="Top up")
+        self.check = Button(
+            description="Check payment",
+            tooltip="Ask the API now whether the top-up was paid",
+            layout=Layout(display=_HIDDEN),
+        )
+        self.message = HTML()
+        self.output = HTML()
+
+        self.submit.on_click(self._on_submit)
+        self.check.on_click(self._on_check)
+        self.amount.observe(self._on_edit, names="value")
+        self.return_url.observe(self._on_edit, names="value")
+        super().__init__(
+            children=[
+                self.heading,
+                HBox([self.amount, *self.preset_buttons]),
+                self.return_url,
+                HBox([self.submit, self.check]),
+                self.message,
+                self.output,
+            ],
+            watch_interval=watch_interval,
+            watch_timeout=watch_timeout,
+        )
+
+    def __repr__(self) -> str:
+        # The text/plain beside the widget view: what a terminal, nbconvert or GitHub shows.
+        checked = validate_topup(self.amount.value, "")
+        amount = checked.amount_usd if isinstance(checked, TopupInput) else Decimal("25")
+        return (
+            "infrai top-up form — open in JupyterLab to use it, "
+            f"or run %infrai_topup {amount.normalize():f}"
+        )
+
+    @property
+    def watch(self) -> PaymentWatch | None:
+        """The background check of the latest pending top-up, if one was started."""
+        return self._watch
+
+    def close(self) -> None:
+        """Stop checking for the payment (waiting for a check in flight), then close."""
+        with self._lock:
+            watch, self._watch = self._watch, None
+        if watch is not None:
+            watch.stop()
+            # Outside the lock: the watch's last callback may need it to finish.
+            watch.join(_CLOSE_WAIT_S)
+        super().close()
+
+    # ------------------------------------------------------------------ handlers
+
+    def _preset_button(self, value: int | str | Decimal) -> Button:
+        text = str(value)
+        button = Button(
+            description=format_usd(Decimal(text)).replace(".00", ""),
+            tooltip=f"Fill in {text} dollars",
+            layout=Layout(width="auto"),
+        )
+        button.on_click(lambda _button: setattr(self.amount, "value", text))
+        return button
+
+    def _on_edit(self, _change: Any) -> None:
+        self.message.value = ""
+
+    def _on_submit(self, _button: Button) -> None:
+        if self.submit.disabled:
+            return  # a click that arrived while the previous one was still running
+        checked = validate_topup(self.amount.value, self.return_url.value)
+        if not isinstance(checked, TopupInput):
+            self.message.value = problems_html(checked)
+            return
+        self.message.value = ""
+        self._set_busy(True)
+        try:
+            record = self._client.account.topup(
+                amount_usd=checked.amount_usd,
+                return_url=checked.return_url,
+                idempotency_key=self._idempotency_key(checked),
+            )
+        except InfraiError as error:
+            if not is_retryable(error):
+                self._forget_submission()  # a definite answer: the next click is a new try
+            self.message.value = error_html(error)
+            return
+        finally:
+            self._set_busy(False)
+        self._follow(record)
+
+    def _on_check(self, _button: Button) -> None:
+        topup_id = self.topup_id
+        if self.check.disabled or topup_id is None:
+            return
+        self.check.disabled = True
+        try:
+            record = self._client.account.topups.retrieve(topup_id)
+        except InfraiError as error:
+            self.message.value = error_html(error)
+            return
+        finally:
+            self.check.disabled = False
+        self.message.value = ""
+        if record.state not in FINAL_STATES:
+            checked_at = datetime.now(timezone.utc).strftime("%H:%M:%S UTC")
+            self.message.value = notice_html(
+                [f"Not paid yet (checked {checked_at}): pay on the checkout page, then check."]
+            )
+        self._show(record)
+
+    # ------------------------------------------------------------------ state
+
+    def _set_busy(self, busy: bool) -> None:
+        self.submit.disabled = busy
+        self.submit.description = "Topping up…" if busy else "Top up"
+
+    def _idempotency_key(self, checked: TopupInput) -> str:
+        """One key per submission: clicking again with the same input replays, never repeats."""
+        with self._lock:
+            if self._submission is None or self._submission[0] != checked:
+                self._submission = (checked, f"ik_form_{uuid.uuid4().hex}")
+            return self._submission[1]
+
+    def _forget_submission(self) -> None:
+        with self._lock:
+            self._submission = None
+
+    def _follow(self, record: TopupRecord) -> None:
+        """Show a new (or replayed) top-up and keep one watch on it while it is pending."""
+        with self._lock:
+            if record.topup_id != self.topup_id:
+                self.topup_id = record.topup_id
+                self._shown = None
+            watched = self._watch is not None and self._watch.topup_id == record.topup_id
+            if record.state in FINAL_STATES:
+                self._stop_watch()
+            elif not (watched and self._watch is not None and self._watch.running):
+                self._stop_watch()
+                self._watch = self._start_watch(record.topup_id)
+        self._show(record)
+
+    def _start_watch(self, topup_id: str) -> PaymentWatch:
+        return PaymentWatch(
+            topup_id,
+            lambda: self._client.account.topups.retrieve(topup_id),
+            on_record=self._show,
+            on_error=self._on_watch_error,
+            on_expired=self._on_watch_expired,
+            interval=self.watch_interval,
+            timeout=self.watch_timeout,
+        ).start()
+
+    def _stop_watch(self) -> None:
+        with self._lock:
+            if self._watch is not None:
+                self._watch.stop()
+                self._watch = None
+
+    def _show(self, record: TopupRecord) -> None:
+        """Draw the top-up, and the new balance once paid; called from any thread."""
+        with self._lock:
+            if record.topup_id != self.topup_id or self._shown == (record.topup_id, record.state):
+                return  # a stale top-up's late answer, or nothing new to draw
+            self._shown = (record.topup_id, record.state)
+            html = render_html(record.card())
+            if record.state == "succeeded":
+                html += self._balance_html()
+            elif record.state == "canceled":
+                html = render_html(
+                    replace(record.card(), notes=("Canceled: nothing was charged.",))
+                )
+            if record.state in FINAL_STATES:
+                self._submission = None  # the same amount again is a new top-up
+                self.message.value = ""
+            self.output.value = html
+            self.check.layout.display = _HIDDEN if record.state in FINAL_STATES else None
+
+    def _balance_html(self) -> str:
+        try:
+            balance = self._client.account.balance()
+        except InfraiError as error:
+            return notice_html(
+                [
+                    f"Paid. The new balance could not be loaded just now: {error.message}",
+                    "Run %infrai_balance to see it.",
+                ],
+                "warning",
+            )
+        return render_html(balance.card())
+
+    def _on_watch_error(self, error: InfraiError) -> None:
+        next_step = (
+            "Still checking; you can also click Check payment."
+            if is_retryable(error)
+            else "Stopped checking automatically; click Check payment to try again."
+        )
+        self.message.value = notice_html(
+            [f"Could not check the payment: {error.message}", next_step], "warning"
+        )
+
+    def _on_watch_expired(self) -> None:
+        minutes = max(1, round(self.watch_timeout / 60))
+        self.message.value = notice_html(
+            [
+                f"Stopped checking automatically after {minutes} min. "
+                "If you have paid, click Check payment."
+            ],
+            "warning",
+        )

@@ -1,0 +1,308 @@
+"""The top-up form without a browser: ``Button.click()`` and ``get_state()`` on a real sandbox."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from infrai_jupyter._client import InfraiClient
+from infrai_jupyter.contract import PROJECT_KEY_PREFIX
+from infrai_jupyter.widgets import TopupForm
+
+from .conftest import (
+    WATCH_WAIT_S,
+    assert_no_secret,
+    checkout_anchor,
+    checkout_href,
+    settle_checkout,
+    soup,
+    text_at,
+    topup_count,
+)
+
+FormFactory = Callable[..., TopupForm]
+
+HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+
+
+def _preset(form: TopupForm, label: str) -> Any:
+    (button,) = [b for b in form.preset_buttons if b.description == label]
+    return button
+
+
+def _problems(form: TopupForm) -> str:
+    return soup(form.message.value).get_text(" ")
+
+
+def test_presets_fill_the_amount(make_form: FormFactory) -> None:
+    form = make_form()
+    assert [b.description for b in form.preset_buttons] == ["$5", "$10", "$25", "$50", "$100"]
+    _preset(form, "$25").click()
+    assert form.amount.value == "25"
+    _preset(form, "$100").click()
+    assert form.amount.value == "100"
+
+
+def test_the_magics_prefill_amount_and_return_url(make_form: FormFactory) -> None:
+    form = make_form(amount=Decimal("12.50"), return_url="https://example.com/back")
+    assert form.amount.value == "12.50"
+    assert form.return_url.value == "https://example.com/back"
+    bundle = form._repr_mimebundle_()
+    assert bundle["text/plain"] == (
+        "infrai top-up form — open in JupyterLab to use it, or run %infrai_topup 12.5"
+    )
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == form.model_id
+
+
+@pytest.mark.parametrize(
+    ("amount", "problem"),
+    [
+        ("", "Enter an amount in dollars"),
+        ("twenty", "“twenty” is not a number of dollars"),
+        ("0", "must be more than $0.00"),
+        ("-5", "must be more than $0.00"),
+        ("1.234", "at most 2 decimals"),
+        ("10000.01", "at most $10,000.00 per top-up"),
+        ("nan", "“nan” is not an amount of dollars"),
+        ("Infinity", "“Infinity” is not an amount of dollars"),
+    ],
+)
+def test_invalid_amount_shows_the_problem_and_sends_nothing(
+    make_form: FormFactory, client: InfraiClient, amount: str, problem: str
+) -> None:
+    form = make_form(amount=None)
+    form.amount.value = amount
+    form.submit.click()
+    assert problem in _problems(form)
+    assert "Nothing was sent" in _problems(form)
+    assert form.output.value == ""
+    assert form.topup_id is None
+    assert not form.submit.disabled
+    assert topup_count(client) == 0
+
+
+@pytest.mark.parametrize(
+    "return_url",
+    ["javascript:alert(1)", "ftp://example.com/file", "/relative/path", "https://", "x" * 3000],
+)
+def test_invalid_return_url_shows_the_problem_and_sends_nothing(
+    make_form: FormFactory, client: InfraiClient, return_url: str
+) -> None:
+    form = make_form(amount=Decimal("5"))
+    form.return_url.value = return_url
+    form.submit.click()
+    assert "return URL" in _problems(form)
+    assert form.topup_id is None
+    assert topup_count(client) == 0
+
+
+def test_a_hostile_return_url_is_shown_escaped(make_form: FormFactory) -> None:
+    form = make_form(amount=Decimal("5"))
+    form.return_url.value = "javascript:" + HOSTILE
+    form.submit.click()
+    page = soup(form.message.value)
+    assert page.find("script") is None and page.find("img") is None
+    assert "<script>alert(1)</script>" in page.get_text()  # shown as text, not markup
+
+
+def test_editing_clears_the_problem(make_form: FormFactory) -> None:
+    form = make_form()
+    form.submit.click()
+    assert form.message.value
+    _preset(form, "$5").click()
+    assert form.message.value == ""
+
+
+def test_success_shows_one_safe_checkout_link(make_form: FormFactory, client: InfraiClient) -> None:
+    form = make_form(amount=Decimal("25"), watch_interval=3600)
+    form.submit.click()
+
+    (topup,) = client.account.topups.list().items
+    assert topup.amount_usd == Decimal("25.00")
+    assert form.topup_id == topup.topup_id
+    link = checkout_anchor(form)
+    assert link["href"] == topup.checkout_url
+    assert link["target"] == "_blank"
+    assert link["rel"] == ["noopener", "noreferrer"]
+    assert form.message.value == ""
+    assert not form.submit.disabled
+    assert form.check.layout.display is None  # Check payment shows while payment is pending
+
+
+def test_double_click_creates_one_topup(make_form: FormFactory, client: InfraiClient) -> None:
+    form = make_form(amount=Decimal("10"))
+    form.submit.click()
+    first = form.topup_id
+    form.submit.click()  # in a kernel the second click of a double click arrives here
+    assert form.topup_id == first
+    assert topup_count(client) == 1
+
+
+def test_a_click_while_the_call_runs_does_nothing(
+    make_form: FormFactory, client: InfraiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    form = make_form(amount=Decimal("10"))
+    real_topup = client.account.topup
+    disabled_during_call: list[bool] = []
+
+    def impatient_topup(**arguments: Any) -> Any:
+        disabled_during_call.append(form.submit.disabled)
+        if len(disabled_during_call) == 1:
+            form.submit.click()  # the user clicks again while the first call runs
+        return real_topup(**arguments)
+
+    monkeypatch.setattr(client.account, "topup", impatient_topup)
+    form.submit.click()
+    assert disabled_during_call == [True]
+    assert not form.submit.disabled
+    assert topup_count(client) == 1
+
+
+def test_new_input_is_a_new_topup(make_form: FormFactory, client: InfraiClient) -> None:
+    form = make_form(amount=Decimal("10"))
+    form.submit.click()
+    first = form.topup_id
+    _preset(form, "$50").click()
+    form.submit.click()
+    assert form.topup_id != first
+    assert sorted(t.amount_usd for t in client.account.topups.list().items) == [10, 50]
+
+
+def test_after_payment_the_same_amount_is_a_new_topup(
+    make_form: FormFactory, client: InfraiClient
+) -> None:
+    form = make_form(amount=Decimal("5"))
+    form.submit.click()
+    settle_checkout(checkout_href(form), "pay")
+    assert form.watch is not None and form.watch.join(WATCH_WAIT_S)
+    form.submit.click()
+    assert topup_count(client) == 2
+
+
+def test_payment_shows_the_new_balance_without_rerunning(
+    make_form: FormFactory, client: InfraiClient
+) -> None:
+    form = make_form(amount=Decimal("25"), return_url="https://example.com/thanks")
+    form.submit.click()
+    settle_checkout(checkout_href(form), "pay")
+
+    assert form.watch is not None and form.watch.join(WATCH_WAIT_S)
+    page = soup(form.output.value)
+    assert text_at(form.output.value, ".infrai-card-balance .infrai-hero") == "$27.00"
+    assert text_at(form.output.value, ".infrai-card-topup .infrai-hero-caption") == "succeeded"
+    assert page.select("a.infrai-button") == []  # nothing left to pay
+    assert form.check.layout.display == "none"
+    assert form.message.value == ""
+
+
+def test_cancel_shows_canceled(make_form: FormFactory, client: InfraiClient) -> None:
+    form = make_form(amount=Decimal("25"))
+    form.submit.click()
+    settle_checkout(checkout_href(form), "cancel")
+
+    assert form.watch is not None and form.watch.join(WATCH_WAIT_S)
+    page = soup(form.output.value)
+    assert text_at(form.output.value, ".infrai-card-topup .infrai-hero-caption") == "canceled"
+    assert "Canceled: nothing was charged." in page.get_text()
+    assert page.select_one(".infrai-card-balance") is None
+    assert client.account.balance().balance_usd == Decimal("2.00")
+
+
+def test_check_payment_button_without_waiting_for_the_watch(make_form: FormFactory) -> None:
+    form = make_form(amount=Decimal("5"), watch_interval=3600)
+    form.submit.click()
+    form.check.click()
+    assert "Not paid yet" in _problems(form)
+
+    settle_checkout(checkout_href(form), "pay")
+    form.check.click()
+    assert text_at(form.output.value, ".infrai-card-balance .infrai-hero") == "$7.00"
+    assert form.message.value == ""
+
+
+def test_the_watch_gives_up_at_its_deadline(make_form: FormFactory) -> None:
+    form = make_form(amount=Decimal("5"), watch_interval=0.02, watch_timeout=0.1)
+    form.submit.click()
+    assert form.watch is not None and form.watch.join(WATCH_WAIT_S)
+    assert "Stopped checking automatically" in _problems(form)
+    assert "click Check payment" in _problems(form)
+    assert form.check.layout.display is None
+
+
+def test_no_key_in_any_widget_state(make_form: FormFactory, client: InfraiClient) -> None:
+    form = make_form(amount=Decimal("5"))
+    assert_no_secret(form, client)
+    form.submit.click()
+    settle_checkout(checkout_href(form), "pay")
+    assert form.watch is not None and form.watch.join(WATCH_WAIT_S)
+    assert "$7.00" in form.output.value
+    assert_no_secret(form, client)
+
+
+# ------------------------------------------- faults a real sandbox cannot produce
+
+
+def _mock_client(handler: Callable[[httpx.Request], httpx.Response]) -> InfraiClient:
+    return InfraiClient(
+        api_key=PROJECT_KEY_PREFIX + "mockmockmockmock1234",
+        base_url="http://infrai.test",
+        max_retries=0,
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
+
+
+def _envelope(status: int, data: Any = None, error: Any = None) -> httpx.Response:
+    body = {"ok": error is None, "data": data, "error": error, "metadata": {"request_id": "r1"}}
+    return httpx.Response(
+        status, content=json.dumps(body), headers={"content-type": "application/json"}
+    )
+
+
+def test_api_error_is_shown_escaped_and_the_form_stays_usable(make_form: FormFactory) -> None:
+    error = {"code": "VALIDATION_ERROR", "message": HOSTILE, "details": {}}
+    client = _mock_client(lambda request: _envelope(422, error=error))
+    form = make_form(client=client, amount=Decimal("5"))
+    form.submit.click()
+
+    page = soup(form.message.value)
+    assert page.find("script") is None and page.find("img") is None
+    text = page.get_text(" ")
+    assert "<script>alert(1)</script>" in text
+    assert "VALIDATION_ERROR (HTTP 422)" in text
+    assert "Change what is named above and click Top up again." in text
+    assert not form.submit.disabled
+    assert form.output.value == ""
+
+
+def test_unreachable_server_says_what_to_do(make_form: FormFactory) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    form = make_form(client=_mock_client(refuse), amount=Decimal("5"))
+    form.submit.click()
+    text = soup(form.message.value).get_text(" ")
+    assert "Could not reach the infrai API" in text
+    assert "Click Top up to try again" in text
+    assert not form.submit.disabled
+
+
+def test_a_non_http_checkout_url_is_text_with_a_warning(make_form: FormFactory) -> None:
+    record = {
+        "topup_id": "tu_hostile",
+        "amount_usd": 5,
+        "state": "requires_payment",
+        "checkout_url": "javascript:alert(document.domain)",
+    }
+    client = _mock_client(lambda request: _envelope(200, data=record))
+    form = make_form(client=client, amount=Decimal("5"), watch_interval=3600)
+    form.submit.click()
+
+    page = soup(form.output.value)
+    assert page.find("a") is None
+    assert "javascript:alert(document.domain)" in page.get_text()
+    assert "not an http(s) link, so not clickable" in page.get_text()
