@@ -41,7 +41,8 @@ main { background: var(--card); border: 1px solid var(--line); border-radius: 12
   padding: 2rem; width: min(26rem, 90vw); box-shadow: 0 8px 24px rgb(0 0 0 / 8%); }
 h1 { font-size: 1.25rem; margin: 0 0 .25rem; }
 .badge { display: inline-block; font-size: .75rem; color: var(--muted);
-  border: 1px solid var(--line); border-radius: 999px; padding: 0 .6rem; }
+  border: 1px solid var(--line); border-radius: 999px; padding: 0 .6rem;
+  margin-bottom: .75rem; }
 .amount { font-size: 2.5rem; font-weight: 600; margin: 1rem 0; }
 .muted { color: var(--muted); font-size: .875rem; overflow-wrap: anywhere; }
 .error { color: #cf222e; }
