@@ -8,14 +8,15 @@ so no repr can show one in full.
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, PrivateAttr
 from typing_extensions import Self
 
 from . import contract
-from .contract import HOSTED_BASE_URL, Metadata
+from .contract import HOSTED_BASE_URL, Metadata, redact_keys
 from .credentials import ApiKey
 from .display import (
     Card,
@@ -43,6 +44,8 @@ __all__ = [
 ]
 
 
+T = TypeVar("T")
+
 RESULT_MIME_TYPE = "application/vnd.infrai.result+json"
 """The MIME type that carries a result's data (keys masked) in notebook outputs."""
 
@@ -60,8 +63,42 @@ def origin_of(base_url: str, metadata: Metadata) -> str:
     return "sandbox" if metadata.vendor == "sandbox" else "custom"
 
 
+def redact(value: T) -> T:
+    """Mask every project key inside ``value``: a string, a card, or JSON-like data.
+
+    Keys a server writes into free text (a notice, a label) are not ``ApiKey`` values,
+    so every rendered form passes through here before it is shown or saved.
+    """
+    if isinstance(value, str):
+        return redact_keys(value)  # type: ignore[return-value]
+    if isinstance(value, (list, tuple)):
+        return type(value)(redact(item) for item in value)
+    if isinstance(value, dict):
+        return {key: redact(item) for key, item in value.items()}  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: redact(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    return value
+
+
+def card_html(card: Card) -> str:
+    """The card's HTML, keys masked, in a wrapper that math typesetters leave alone.
+
+    JupyterLab typesets ``$...$`` in HTML outputs as TeX, so "costs $20.00 but the
+    balance is $2.00" would turn into italic math. MathJax 3 (JupyterLab) skips
+    ``mathjax_ignore``; MathJax 2 (classic Notebook, nbviewer) skips ``tex2jax_ignore``.
+    """
+    return f'<div class="mathjax_ignore tex2jax_ignore">{render_html(redact(card))}</div>'
+
+
 class Record(BaseModel):
     """Read like the seed's dictionaries: ``.get(name)``, ``[name]`` and ``in``."""
+
+    def __repr__(self) -> str:
+        return redact(super().__repr__())
+
+    def __str__(self) -> str:
+        return redact(super().__str__())
 
     def to_dict(self) -> dict[str, Any]:
         """The data as plain Python values (money as ``Decimal``, keys as ``ApiKey``)."""
@@ -139,10 +176,10 @@ class Result(Record):
         )
 
     def _repr_html_(self) -> str:
-        return render_html(self.card())
+        return card_html(self.card())
 
     def _repr_markdown_(self) -> str:
-        return render_markdown(self.card())
+        return render_markdown(redact(self.card()))
 
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None
@@ -150,10 +187,10 @@ class Result(Record):
         # The data travels under a vendor type: with plain application/json, JupyterLab's
         # JSON viewer (rank 0) would win over the HTML card (rank 50).
         data = {**self.model_dump(mode="json"), "_metadata": self._metadata.model_dump(mode="json")}
-        return {RESULT_MIME_TYPE: data}
+        return {RESULT_MIME_TYPE: redact(data)}
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self) if cycle else render_text(self.card()))
+        printer.text(redact(repr(self)) if cycle else render_text(redact(self.card())))
 
 
 class ActivateResult(Result, contract.ActivateResult):

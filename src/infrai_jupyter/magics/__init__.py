@@ -25,6 +25,10 @@ def unload(shell: Any) -> None:
     if magics is None:
         return
     magics.stop_sandbox()
+    # Magics() added itself to the shell's configurables; a stale one would still take %config.
+    configurables = getattr(shell, "configurables", [])
+    if magics in configurables:
+        configurables.remove(magics)
     for kind, names in magics.magics.items():
         for name in names:
             shell.magics_manager.magics[kind].pop(name, None)

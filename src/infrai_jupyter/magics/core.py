@@ -7,6 +7,7 @@ card is the cell's output); API errors are turned into cards in one place,
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -44,9 +45,13 @@ class InfraiMagics(Magics):
         10.0, help="Amount of %infrai_topup without AMOUNT where no widget can show (terminal)."
     ).tag(config=True)
 
+    _ready = False  # set once __init__ is done; config may set traits before that
+
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
         self._sandbox: SandboxServer | None = None
+        self._environment = _infrai_environment()
+        self._ready = True
 
     # ------------------------------------------------------------------ magics
 
@@ -228,17 +233,29 @@ class InfraiMagics(Magics):
     # ----------------------------------------------------------------- helpers
 
     def _client(self) -> InfraiClient:
-        from .._default import default_client
+        """The session's client, following ``%env INFRAI_*`` changes and the traits' limits."""
+        from .._client import InfraiClient
+        from .._default import default_client, use_client
 
-        return default_client()
+        environment = _infrai_environment()
+        if environment != self._environment and self._sandbox is None:
+            # The user changed INFRAI_API_KEY or INFRAI_BASE_URL (as the 401 card advises):
+            # a client built from the old values would keep failing.
+            use_client(InfraiClient(timeout=self.timeout, max_retries=self.max_retries))
+        self._environment = environment
+        client = default_client()
+        if (client.timeout.read, client.max_retries) != (self.timeout, self.max_retries):
+            # Set by %config before this client existed (first use, or after the sandbox stopped).
+            client = client.with_options(timeout=self.timeout, max_retries=self.max_retries)
+            use_client(client)
+        return client
 
     @observe("timeout", "max_retries")
     def _apply_limits(self, change: Any) -> None:
-        from .._default import default_client, use_client
-
-        use_client(
-            default_client().with_options(timeout=self.timeout, max_retries=self.max_retries)
-        )
+        # Under a profile's config this fires inside __init__: the client is left to
+        # _client() at first use, so %load_ext stays cheap.
+        if self._ready:
+            self._client()
 
     def _call(self, action: Callable[[], T]) -> T:
         """Run an API call; on failure show the error card and fail the cell in one line."""
@@ -335,6 +352,11 @@ class InfraiMagics(Magics):
         reset()
 
 
+def _infrai_environment() -> tuple[str | None, str | None]:
+    """The environment variables a default client is built from (``credentials`` reads them)."""
+    return os.environ.get("INFRAI_API_KEY"), os.environ.get("INFRAI_BASE_URL")
+
+
 def _parse_amount(text: str) -> Decimal:
     try:
         amount = Decimal(text)
@@ -344,4 +366,11 @@ def _parse_amount(text: str) -> Decimal:
         ) from None
     if not amount.is_finite() or amount <= 0:
         raise UsageError(f"AMOUNT must be a positive number of dollars, not {text!r}")
+    try:
+        in_cents = amount.quantize(Decimal("0.01"))
+    except InvalidOperation:  # too many digits to hold in cents at all (1e999)
+        in_cents = None
+    if in_cents != amount:
+        # The wire refuses what it cannot send exactly; say so here, in one line.
+        raise UsageError(f"AMOUNT must be dollars and cents like 25 or 9.99, not {text!r}")
     return amount

@@ -1,0 +1,151 @@
+"""Fast checks in an in-process IPython shell (a terminal: no kernel, so no widgets).
+
+The kernel tests prove what a notebook sees; these cover what needs no kernel:
+plain ``UsageError``, loading and unloading, traits under a profile's config, and
+the terminal fallbacks (a top-up command instead of the form).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
+
+from infrai_jupyter import _default
+from infrai_jupyter.magics import InfraiMagics
+from infrai_jupyter.magics.errors import InfraiCellError
+from infrai_jupyter.results import Balance, TopupRecord
+from infrai_jupyter.sandbox import SandboxServer
+
+MAGICS = {
+    "infrai",
+    "infrai_activate",
+    "infrai_balance",
+    "infrai_topup",
+    "infrai_keys",
+    "infrai_upgrade",
+    "infrai_sandbox",
+}
+
+
+@pytest.fixture
+def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
+    """IPython's shell with the extension loaded, a private HOME and no INFRAI_* variables."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("INFRAI_API_KEY", raising=False)
+    monkeypatch.delenv("INFRAI_BASE_URL", raising=False)
+    _default.reset()
+    # No history database: it would outlive tmp_path and fail to write at exit.
+    shell = InteractiveShell.instance(config=Config({"HistoryManager": {"enabled": False}}))
+    shell.extension_manager.load_extension("infrai_jupyter")
+    yield shell
+    shell.extension_manager.unload_extension("infrai_jupyter")
+    _default.reset()
+
+
+def _magics(shell: InteractiveShell) -> InfraiMagics:
+    magics = shell.magics_manager.registry["InfraiMagics"]
+    assert isinstance(magics, InfraiMagics)
+    return magics
+
+
+def _our_line_magics(shell: InteractiveShell) -> set[str]:
+    return {name for name in shell.magics_manager.magics["line"] if name.startswith("infrai")}
+
+
+def test_load_twice_unload_twice(shell: InteractiveShell) -> None:
+    from infrai_jupyter import load_ipython_extension, unload_ipython_extension
+
+    load_ipython_extension(shell)  # directly, so IPython's "already loaded" guard is bypassed
+    assert _our_line_magics(shell) == MAGICS
+    assert sum(isinstance(c, InfraiMagics) for c in shell.configurables) == 1
+    unload_ipython_extension(shell)
+    unload_ipython_extension(shell)
+    assert _our_line_magics(shell) == set()
+    assert not any(isinstance(c, InfraiMagics) for c in shell.configurables)
+    load_ipython_extension(shell)  # the fixture unloads it again
+    assert _our_line_magics(shell) == MAGICS
+
+
+@pytest.mark.parametrize("name", sorted(MAGICS))
+def test_docstring_help_has_an_example(name: str) -> None:
+    doc = getattr(InfraiMagics, name).__doc__
+    assert doc and "Example::" in doc and f"%{name}" in doc.split("Example::")[1]
+
+
+@pytest.mark.parametrize(
+    ("magic", "line"),
+    [
+        ("infrai_topup", "0"),
+        ("infrai_topup", "1e999"),
+        ("infrai_topup", "9.999"),
+        ("infrai_balance", "--watch -3"),
+        ("infrai_activate", "--device-kind"),
+        ("infrai_keys", "--all"),
+    ],
+)
+def test_bad_arguments_raise_plain_usage_error(
+    shell: InteractiveShell, magic: str, line: str
+) -> None:
+    with pytest.raises(UsageError) as caught:
+        shell.run_line_magic(magic, line)
+    # A subclass of UsageError would print a full traceback.
+    assert type(caught.value) is UsageError
+
+
+def test_config_sets_the_traits(shell: InteractiveShell) -> None:
+    shell.run_line_magic("config", "InfraiMagics.timeout = 12.5")
+    shell.run_line_magic("config", "InfraiMagics.max_retries = 1")
+    assert (_magics(shell).timeout, _magics(shell).max_retries) == (12.5, 1)
+    client = _default.default_client()
+    assert (client.timeout.read, client.max_retries) == (12.5, 1)
+
+
+def test_a_profile_config_is_applied_at_first_use(shell: InteractiveShell) -> None:
+    config = Config({"InfraiMagics": {"timeout": 9.0, "max_retries": 0}})
+    magics = InfraiMagics(shell=shell, config=config)  # observers fire inside __init__
+    assert magics.timeout == 9.0
+    client = magics._client()
+    assert (client.timeout.read, client.max_retries) == (9.0, 0)
+
+
+def test_a_terminal_gets_the_topup_command_not_the_form(
+    shell: InteractiveShell,
+    sandbox: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("INFRAI_BASE_URL", sandbox.url)
+    shell.run_line_magic("infrai_activate", "--no-write")
+    shell.run_line_magic("config", "InfraiMagics.default_topup_usd = 7")
+    topup = shell.run_line_magic("infrai_topup", "")
+    assert isinstance(topup, TopupRecord) and str(topup.amount_usd) == "7.00"
+    assert isinstance(shell.run_line_magic("infrai_balance", ""), Balance)
+    capsys.readouterr()
+
+    with pytest.raises(InfraiCellError, match=r"^INSUFFICIENT_CREDIT: "):
+        shell.run_line_magic("infrai_upgrade", "team")
+    shown = capsys.readouterr().out
+    assert "✖ Not enough credit" in shown
+    assert "    %infrai_topup 97.00" in shown  # $99 tier, $2 trial balance
+    assert "Widget" not in shown and "VBox" not in shown
+
+
+def test_a_failing_magic_in_a_terminal_is_one_line(
+    shell: InteractiveShell, closed_port_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shell.run_line_magic("config", "InfraiMagics.max_retries = 0")
+    shell.run_line_magic("env", f"INFRAI_BASE_URL={closed_port_url}")
+    capsys.readouterr()
+    outcome = shell.run_cell("%infrai_balance")
+    assert isinstance(outcome.error_in_exec, InfraiCellError)
+    captured = capsys.readouterr()
+    printed = captured.out + captured.err
+    assert "Cannot reach the infrai API" in printed and closed_port_url in printed
+    error_lines = [line for line in printed.splitlines() if "InfraiCellError" in line]
+    assert error_lines == [f"InfraiCellError: {outcome.error_in_exec}"]
+    assert "Traceback" not in printed
