@@ -7,7 +7,8 @@ envelope it can answer with, so ``/openapi.json`` describes exactly what is serv
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -16,15 +17,12 @@ from starlette.responses import JSONResponse
 from infrai_jupyter.contract import (
     IDEMPOTENCY_KEY_HEADER,
     ROUTES,
-    AccountSummary,
     ActivateRequest,
-    ActivateResult,
     Balance,
     Envelope,
     ErrorCode,
     KeyList,
     TopupList,
-    TopupRecord,
     TopupRequest,
     UpgradeRequest,
 )
@@ -35,6 +33,8 @@ from .errors import ApiError
 from .idempotency import StoredResponse, execute_once, identify
 from .responses import envelope_response, success_payload
 from .store import Account, Transaction
+
+Handler = TypeVar("Handler", bound=Callable[..., JSONResponse])
 
 
 class ErrorEnvelope(Envelope[None]):
@@ -111,18 +111,31 @@ def _respond(request: Request, outcome: tuple[StoredResponse, bool]) -> JSONResp
     return envelope_response(request, response.status_code, response.payload, replayed=replayed)
 
 
+def _endpoint(
+    router: APIRouter, name: str, *statuses: int, summary: str
+) -> Callable[[Handler], Handler]:
+    """Declare the route ``name`` of ``contract.ROUTES``: its path, method, envelopes."""
+    route = ROUTES[name]
+    return router.api_route(
+        route.path,
+        methods=[route.method],
+        response_model=Envelope[route.result],  # type: ignore[name-defined]
+        responses=_errors(*statuses),
+        operation_id=name,
+        summary=summary,
+    )
+
+
 def build_router() -> APIRouter:
     """The API routes; a new router per app, so apps share nothing."""
     router = APIRouter()
 
-    route = ROUTES["infra.activate"]
-
-    @router.api_route(
-        route.path,
-        methods=[route.method],
-        response_model=Envelope[ActivateResult],
-        responses=_errors(400, 409, 422),
-        operation_id="infra.activate",
+    @_endpoint(
+        router,
+        "infra.activate",
+        400,
+        409,
+        422,
         summary="Create an anonymous account with trial credit",
     )
     def activate(
@@ -142,28 +155,19 @@ def build_router() -> APIRouter:
             ),
         )
 
-    route = ROUTES["account.balance"]
-
-    @router.api_route(
-        route.path,
-        methods=[route.method],
-        response_model=Envelope[Balance],
-        responses=_errors(401, 429),
-        operation_id="account.balance",
-        summary="The account's balance",
-    )
+    @_endpoint(router, "account.balance", 401, 429, summary="The account's balance")
     def balance(request: Request, account: CurrentAccount) -> JSONResponse:
         result = Balance(balance_usd=service.usd(account.balance_cents))
         return envelope_response(request, 200, success_payload(result))
 
-    route = ROUTES["account.topup"]
-
-    @router.api_route(
-        route.path,
-        methods=[route.method],
-        response_model=Envelope[TopupRecord],
-        responses=_errors(400, 401, 409, 422, 429),
-        operation_id="account.topup",
+    @_endpoint(
+        router,
+        "account.topup",
+        400,
+        401,
+        409,
+        422,
+        429,
         summary="Start a top-up; the user pays at checkout_url",
     )
     def topup(
@@ -182,15 +186,8 @@ def build_router() -> APIRouter:
 
         return _respond(request, execute_once(sandbox.store, sandbox.settings, identity, create))
 
-    route = ROUTES["account.topups.list"]
-
-    @router.api_route(
-        route.path,
-        methods=[route.method],
-        response_model=Envelope[TopupList],
-        responses=_errors(401, 429),
-        operation_id="account.topups.list",
-        summary="The account's top-ups, newest first",
+    @_endpoint(
+        router, "account.topups.list", 401, 429, summary="The account's top-ups, newest first"
     )
     def list_topups(request: Request, account: CurrentAccount) -> JSONResponse:
         base_url = base_url_of(request)
@@ -199,15 +196,8 @@ def build_router() -> APIRouter:
         result = TopupList(items=[service.topup_record(item, base_url) for item in topups])
         return envelope_response(request, 200, success_payload(result))
 
-    route = ROUTES["account.topups.retrieve"]
-
-    @router.api_route(
-        route.path,
-        methods=[route.method],
-        response_model=Envelope[TopupRecord],
-        responses=_errors(401, 404, 422, 429),
-        operation_id="account.topups.retrieve",
-        summary="One top-up of the account",
+    @_endpoint(
+        router, "account.topups.retrieve", 401, 404, 422, 429, summary="One top-up of the account"
     )
     def retrieve_topup(
         request: Request,
@@ -221,30 +211,22 @@ def build_router() -> APIRouter:
         result = service.topup_record(found, base_url_of(request))
         return envelope_response(request, 200, success_payload(result))
 
-    route = ROUTES["account.keys.list"]
-
-    @router.api_route(
-        route.path,
-        methods=[route.method],
-        response_model=Envelope[KeyList],
-        responses=_errors(401, 429),
-        operation_id="account.keys.list",
-        summary="The account's project keys (masked)",
-    )
+    @_endpoint(router, "account.keys.list", 401, 429, summary="The account's project keys (masked)")
     def list_keys(request: Request, account: CurrentAccount) -> JSONResponse:
         with sandbox_of(request).store.transaction(write=False) as tx:
             keys = tx.list_keys(account.account_id)
         result = KeyList(items=[service.key_info(key) for key in keys])
         return envelope_response(request, 200, success_payload(result))
 
-    route = ROUTES["account.tier.upgrade"]
-
-    @router.api_route(
-        route.path,
-        methods=[route.method],
-        response_model=Envelope[AccountSummary],
-        responses=_errors(400, 401, 402, 409, 422, 429),
-        operation_id="account.tier.upgrade",
+    @_endpoint(
+        router,
+        "account.tier.upgrade",
+        400,
+        401,
+        402,
+        409,
+        422,
+        429,
         summary="Change tier, paying its price from the balance",
     )
     def upgrade(
