@@ -1,0 +1,1 @@
+"""Real-browser JupyterLab tests (a package so the harness module imports relatively)."""
