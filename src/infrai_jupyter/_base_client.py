@@ -24,7 +24,7 @@ from .credentials import (
     StoredCredentials,
     device_fingerprint,
     resolve_config,
-    write_credentials,
+    save_activation,
 )
 from .errors import APIConnectionError, APITimeoutError, InfraiError
 from .results import RESULT_TYPES, ActivateResult, Result
@@ -146,16 +146,23 @@ class BaseClient:
         self.use_key(key, "activation")
         self._config = replace(self._config, region=result.region)
         if write:
-            path = write_credentials(
-                StoredCredentials(
-                    api_key=key,
-                    base_url=self.base_url,
-                    region=result.region,
-                    account_id=result.account_id,
-                    project_id=result.project_id,
-                )
+            stored = StoredCredentials(
+                api_key=key,
+                base_url=self.base_url,
+                region=result.region,
+                account_id=result.account_id,
+                project_id=result.project_id,
+                sandbox=result.metadata.vendor == "sandbox",
             )
-            logger.info("Saved credentials for %s to %s", mask_key(key), path)
+            path = save_activation(stored)
+            if path is None:
+                logger.warning(
+                    "Not saving the sandbox key %s: the credentials file holds a real key, "
+                    "which a sandbox key never replaces.",
+                    mask_key(key),
+                )
+            else:
+                logger.info("Saved credentials for %s to %s", mask_key(key), path)
 
 
 def translate_transport_error(

@@ -7,6 +7,7 @@ which is how ``%infrai_sandbox start`` points a whole session at the sandbox.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -14,26 +15,41 @@ import httpx
 
 from ._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, InfraiClient
 from .contract import Region
+from .credentials import API_KEY_ENV, BASE_URL_ENV
 from .resources import Keys, Tier, Topups
 from .results import ActivateResult, Balance, TopupRecord
 
 
+def _environment() -> tuple[str | None, str | None]:
+    return os.environ.get(API_KEY_ENV), os.environ.get(BASE_URL_ENV)
+
+
 class _DefaultClient:
-    """Holds the shared client; a lock keeps two threads from creating two."""
+    """Holds the shared client; a lock keeps two threads from creating two.
+
+    A client made from the environment is made again when ``INFRAI_API_KEY`` or
+    ``INFRAI_BASE_URL`` change (``%env`` in a notebook takes effect at once); one
+    set with :func:`configure` or :func:`use_client` stays until replaced.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._client: InfraiClient | None = None
+        self._made_from: tuple[str | None, str | None] | None = None
 
     def get(self) -> InfraiClient:
         with self._lock:
-            if self._client is None:
-                self._client = InfraiClient()
+            stale = self._made_from is not None and self._made_from != _environment()
+            if self._client is None or stale:
+                previous = self._client
+                self._client, self._made_from = InfraiClient(), _environment()
+                if previous is not None:
+                    previous.close()
             return self._client
 
     def replace(self, client: InfraiClient | None) -> None:
         with self._lock:
-            previous, self._client = self._client, client
+            previous, self._client, self._made_from = self._client, client, None
         if previous is not None:
             previous.close()
 

@@ -90,12 +90,13 @@ class StoredCredentials:
     region: str = "auto"
     account_id: str = ""
     project_id: str = ""
+    sandbox: bool = False  # a key of a local sandbox: it may never replace a real one
 
     def __repr__(self) -> str:
         return (
             f"StoredCredentials(api_key='{mask_key(self.api_key)}', base_url={self.base_url!r}, "
             f"region={self.region!r}, account_id={self.account_id!r}, "
-            f"project_id={self.project_id!r})"
+            f"project_id={self.project_id!r}, sandbox={self.sandbox!r})"
         )
 
 
@@ -137,6 +138,7 @@ def load_credentials(path: Path | None = None) -> StoredCredentials | None:
             region=str(document.get("region") or "auto"),
             account_id=str(document.get("account_id") or ""),
             project_id=str(document.get("project_id") or ""),
+            sandbox=document.get("sandbox") is True,
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise CredentialsError(
@@ -169,6 +171,23 @@ def write_credentials(credentials: StoredCredentials, path: Path | None = None) 
             os.unlink(temporary_name)
         raise
     return path
+
+
+def save_activation(credentials: StoredCredentials, path: Path | None = None) -> Path | None:
+    """Save an activation's credentials, unless a sandbox key would replace a real one.
+
+    A demo against the sandbox must never cost a user the key of their real account,
+    so a sandbox activation only writes where no file, or another sandbox's, exists.
+    Returns where it wrote, or ``None`` when it left the file alone.
+    """
+    if credentials.sandbox:
+        try:
+            existing = load_credentials(path)
+        except CredentialsError:
+            return None
+        if existing is not None and not existing.sandbox:
+            return None
+    return write_credentials(credentials, path)
 
 
 def resolve_config(

@@ -84,6 +84,7 @@ def test_activation_writes_private_credentials_and_uses_the_new_key(
         "region": "china",
         "account_id": result.account_id,
         "project_id": result.project_id,
+        "sandbox": True,
     }
     assert os.listdir(path.parent) == ["credentials"]
 
@@ -91,6 +92,32 @@ def test_activation_writes_private_credentials_and_uses_the_new_key(
         assert returning.config.api_key == key
         assert returning.base_url == sandbox.url
         assert returning.account.balance().balance_usd == 2
+
+
+def test_a_sandbox_activation_never_replaces_a_real_key(
+    sandbox: SandboxServer, home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    real = StoredCredentials(api_key="ifr_pk_proj_realrealrealreal1234", base_url="https://x.test")
+    write_credentials(real)
+    with InfraiClient(base_url=sandbox.url) as client:
+        result = client.activate(write_credentials=True)
+        assert client.config.key_source == "activation"  # the session still uses the new key
+    assert load_credentials() == real
+    assert "realrealreal" not in caplog.text
+    assert result.primary_api_key.masked in caplog.text  # the user is told why, masked
+
+
+def test_a_sandbox_activation_may_replace_another_sandbox_key(
+    sandbox: SandboxServer, home: Path
+) -> None:
+    old = StoredCredentials(
+        api_key="ifr_pk_proj_oldsandboxkey0001", base_url="http://x", sandbox=True
+    )
+    write_credentials(old)
+    with InfraiClient(base_url=sandbox.url) as client:
+        key = client.activate().primary_api_key.get_secret_value()
+    stored = load_credentials()
+    assert stored is not None and stored.api_key == key and stored.sandbox
 
 
 def test_write_credentials_false_writes_nothing(sandbox: SandboxServer, home: Path) -> None:

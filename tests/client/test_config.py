@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from infrai_jupyter import AsyncInfraiClient, InfraiClient
+from infrai_jupyter import AsyncInfraiClient, InfraiClient, _default
 from infrai_jupyter.contract import HOSTED_BASE_URL
 from infrai_jupyter.credentials import (
     StoredCredentials,
@@ -116,3 +116,21 @@ def test_a_stored_key_never_goes_over_the_wire_to_another_server(
             client.account.balance()
     assert recorder.header("Authorization") == [None]
     assert all(STORED_KEY.encode() not in request.content for request in recorder.requests)
+
+
+def test_the_default_client_follows_environment_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``%env INFRAI_BASE_URL=...`` after a first call takes effect at the next call."""
+    monkeypatch.setenv("INFRAI_BASE_URL", "http://first.test")
+    assert _default.default_client().base_url == "http://first.test"
+    monkeypatch.setenv("INFRAI_BASE_URL", "http://second.test")
+    monkeypatch.setenv("INFRAI_API_KEY", "ifr_pk_proj_fromtheenvironment1")
+    client = _default.default_client()
+    assert (client.base_url, client.config.key_source) == ("http://second.test", "INFRAI_API_KEY")
+
+
+def test_a_configured_default_client_ignores_later_environment_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configured = _default.configure(base_url="http://sandbox.test")
+    monkeypatch.setenv("INFRAI_BASE_URL", "http://elsewhere.test")
+    assert _default.default_client() is configured
