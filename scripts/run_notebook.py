@@ -13,6 +13,7 @@ notebooks the same way.
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import re
 import sys
@@ -117,9 +118,21 @@ def find_full_keys(text: str) -> list[str]:
     return [f"{key[:12]}…{key[-4:]} ({len(key)} chars)" for key in FULL_KEY.findall(text)]
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
 def export_html(notebook: nbformat.NotebookNode) -> str:
-    """The notebook as a standalone HTML page (JupyterLab's look, widget state included)."""
-    body, _resources = HTMLExporter().from_notebook_node(notebook)
+    """The notebook as a standalone HTML page in JupyterLab's look.
+
+    Widgets are shown by their ``text/plain``: in static HTML they would need the widget
+    manager from a CDN, so offline they would be empty boxes instead of a readable hint.
+    """
+    static = copy.deepcopy(notebook)
+    static.metadata.pop("widgets", None)
+    for cell in static.cells:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
+    body, _resources = HTMLExporter().from_notebook_node(static)
     return body
 
 

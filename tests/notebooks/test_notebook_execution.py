@@ -26,7 +26,6 @@ pytestmark = [
 ]
 
 #: Generous: a loaded CI machine is slow. On a laptop each notebook takes a few seconds.
-MAX_SECONDS = 90
 
 
 @pytest.fixture(scope="module", params=sorted(NOTEBOOKS))
@@ -65,15 +64,18 @@ def test_runs_and_only_the_tagged_cells_fail(executed: Any) -> None:
     # nbclient already stopped on any untagged failure; a tagged cell that no longer
     # fails means the lesson around it has changed.
     assert failed == NOTEBOOKS[name]
-    assert executed.seconds < MAX_SECONDS
     assert executed.html_path.is_file() and executed.ipynb_path.is_file()
     print(f"{name}: {executed.seconds:.1f} s")
 
 
-def test_writes_html_with_the_cards(executed: Any) -> None:
+def test_writes_html_with_the_cards_readable_offline(executed: Any) -> None:
     html = executed.html_path.read_text(encoding="utf-8")
-    assert "infrai-card" in html or "Balance" in html
+    assert "infrai-card" in html
     assert runner.find_full_keys(html) == []
+    # Widgets would need their manager from a CDN: offline, the page shows their text.
+    assert runner.WIDGET_VIEW not in html and "@jupyter-widgets" not in html
+    if executed.ipynb_path.name == "01_quickstart.ipynb":
+        assert "infrai top-up form — open in JupyterLab to use it" in html
 
 
 def check_quickstart(notebook: nbformat.NotebookNode) -> None:
