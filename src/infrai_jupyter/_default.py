@@ -29,28 +29,46 @@ class _DefaultClient:
 
     A client made from the environment is made again when ``INFRAI_API_KEY`` or
     ``INFRAI_BASE_URL`` change (``%env`` in a notebook takes effect at once); one
-    set with :func:`configure` or :func:`use_client` stays until replaced.
+    set with :func:`configure` or :func:`use_client` stays until replaced. The
+    limits set with :func:`set_limits` apply to every client made here.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._client: InfraiClient | None = None
         self._made_from: tuple[str | None, str | None] | None = None
+        self._timeout = DEFAULT_TIMEOUT
+        self._max_retries = DEFAULT_MAX_RETRIES
 
     def get(self) -> InfraiClient:
         with self._lock:
             stale = self._made_from is not None and self._made_from != _environment()
             if self._client is None or stale:
-                previous = self._client
-                self._client, self._made_from = InfraiClient(), _environment()
-                if previous is not None:
-                    previous.close()
+                fresh = InfraiClient(timeout=self._timeout, max_retries=self._max_retries)
+                self._swap(fresh, made_from=_environment())
+            assert self._client is not None
             return self._client
+
+    def set_limits(self, timeout: httpx.Timeout, max_retries: int) -> None:
+        with self._lock:
+            self._timeout, self._max_retries = timeout, max_retries
+            client = self._client
+            if client is not None and (client.timeout, client.max_retries) != (
+                timeout,
+                max_retries,
+            ):
+                limited = client.with_options(timeout=timeout, max_retries=max_retries)
+                self._swap(limited, made_from=self._made_from)
 
     def replace(self, client: InfraiClient | None) -> None:
         with self._lock:
-            previous, self._client, self._made_from = self._client, client, None
-        if previous is not None:
+            self._swap(client, made_from=None)
+
+    def _swap(
+        self, client: InfraiClient | None, made_from: tuple[str | None, str | None] | None
+    ) -> None:
+        previous, self._client, self._made_from = self._client, client, made_from
+        if previous is not None and previous is not client:
             previous.close()
 
 
@@ -75,6 +93,12 @@ def configure(
     )
     _default.replace(client)
     return client
+
+
+def set_limits(*, timeout: float | httpx.Timeout, max_retries: int) -> None:
+    """Use these limits for the default client, now and whenever it is made again."""
+    limits = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+    _default.set_limits(limits, max_retries)
 
 
 def use_client(client: InfraiClient) -> None:

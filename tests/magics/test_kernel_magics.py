@@ -323,6 +323,16 @@ def test_topup_card_links_to_checkout(kernel: Kernel) -> None:
     assert link["target"] == "_blank" and link["rel"] == ["noopener", "noreferrer"]
 
 
+def test_a_form_keeps_working_after_the_session_changes_its_client(kernel: Kernel) -> None:
+    """``%config`` replaces (and closes) the session's client; a form shown before still works."""
+    ok(kernel, "form = %infrai_topup")
+    ok(kernel, "magics = get_ipython().magics_manager.registry['InfraiMagics']")
+    ok(kernel, "previous, magics.timeout = magics.timeout, magics.timeout + 1")
+    run = ok(kernel, "form.amount.value = '5'; form.submit.click(); print(form.topup_id)")
+    ok(kernel, "magics.timeout = previous")
+    assert run.stdout.strip().startswith("tu_")
+
+
 def test_magic_returns_the_result_object(kernel: Kernel) -> None:
     shown = printed_json(
         kernel,

@@ -7,7 +7,6 @@ card is the cell's output); API errors are turned into cards in one place,
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -50,7 +49,6 @@ class InfraiMagics(Magics):
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
         self._sandbox: SandboxServer | None = None
-        self._environment = _infrai_environment()
         self._ready = True
 
     # ------------------------------------------------------------------ magics
@@ -161,7 +159,7 @@ class InfraiMagics(Magics):
         if args.amount is None and self._has_widget_frontend():
             from ..widgets import TopupForm
 
-            return TopupForm(client, return_url=args.return_url)
+            return TopupForm(self._form_client(), return_url=args.return_url)
         amount = _parse_amount(args.amount) if args.amount else Decimal(str(self.default_topup_usd))
         return self._call(
             lambda: client.account.topup(
@@ -233,22 +231,16 @@ class InfraiMagics(Magics):
     # ----------------------------------------------------------------- helpers
 
     def _client(self) -> InfraiClient:
-        """The session's client, following ``%env INFRAI_*`` changes and the traits' limits."""
-        from .._client import InfraiClient
-        from .._default import default_client, use_client
+        """The session's client, with this object's limits (``%config`` may have changed them)."""
+        from .._default import default_client, set_limits
 
-        environment = _infrai_environment()
-        if environment != self._environment and self._sandbox is None:
-            # The user changed INFRAI_API_KEY or INFRAI_BASE_URL (as the 401 card advises):
-            # a client built from the old values would keep failing.
-            use_client(InfraiClient(timeout=self.timeout, max_retries=self.max_retries))
-        self._environment = environment
-        client = default_client()
-        if (client.timeout.read, client.max_retries) != (self.timeout, self.max_retries):
-            # Set by %config before this client existed (first use, or after the sandbox stopped).
-            client = client.with_options(timeout=self.timeout, max_retries=self.max_retries)
-            use_client(client)
-        return client
+        set_limits(timeout=self.timeout, max_retries=self.max_retries)
+        return default_client()
+
+    def _form_client(self) -> InfraiClient:
+        """A form's own copy of the session's client: replacing the session's client (on
+        ``%env``, ``%config`` or a sandbox change) closes that one, never a form's."""
+        return self._client().with_options()
 
     @observe("timeout", "max_retries")
     def _apply_limits(self, change: Any) -> None:
@@ -293,7 +285,7 @@ class InfraiMagics(Magics):
         if isinstance(error, InsufficientCreditError) and self._has_widget_frontend():
             from ..widgets import TopupForm
 
-            display(TopupForm(client, amount=suggestion))
+            display(TopupForm(self._form_client(), amount=suggestion))
 
     def _watch_balance(self, seconds: float) -> None:
         """Refresh one output in place until ``seconds`` pass or the user interrupts."""
@@ -350,11 +342,6 @@ class InfraiMagics(Magics):
         self._sandbox.stop()
         self._sandbox = None
         reset()
-
-
-def _infrai_environment() -> tuple[str | None, str | None]:
-    """The environment variables a default client is built from (``credentials`` reads them)."""
-    return os.environ.get("INFRAI_API_KEY"), os.environ.get("INFRAI_BASE_URL")
 
 
 def _parse_amount(text: str) -> Decimal:
