@@ -33,6 +33,7 @@ __all__ = [
     "AccountSummary",
     "ActivateResult",
     "Balance",
+    "CardView",
     "KeyInfo",
     "KeyList",
     "Record",
@@ -81,14 +82,23 @@ def redact(value: T) -> T:
     return value
 
 
-def card_html(card: Card) -> str:
-    """The card's HTML, keys masked, in a wrapper that math typesetters leave alone.
+class CardView:
+    """A card made displayable, keys masked: results and the magics' own cards show this way."""
 
-    JupyterLab typesets ``$...$`` in HTML outputs as TeX, so "costs $20.00 but the
-    balance is $2.00" would turn into italic math. MathJax 3 (JupyterLab) skips
-    ``mathjax_ignore``; MathJax 2 (classic Notebook, nbviewer) skips ``tex2jax_ignore``.
-    """
-    return f'<div class="mathjax_ignore tex2jax_ignore">{render_html(redact(card))}</div>'
+    def __init__(self, card: Card) -> None:
+        self.card = redact(card)  # server text (a notice, an error message) may quote a key
+
+    def __repr__(self) -> str:
+        return render_text(self.card)
+
+    def _repr_html_(self) -> str:
+        return render_html(self.card)
+
+    def _repr_markdown_(self) -> str:
+        return render_markdown(self.card)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(render_text(self.card))
 
 
 class Record(BaseModel):
@@ -176,10 +186,10 @@ class Result(Record):
         )
 
     def _repr_html_(self) -> str:
-        return card_html(self.card())
+        return CardView(self.card())._repr_html_()
 
     def _repr_markdown_(self) -> str:
-        return render_markdown(redact(self.card()))
+        return CardView(self.card())._repr_markdown_()
 
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None
@@ -190,7 +200,7 @@ class Result(Record):
         return {RESULT_MIME_TYPE: redact(data)}
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(redact(repr(self)) if cycle else render_text(redact(self.card())))
+        printer.text(repr(self) if cycle else repr(CardView(self.card())))
 
 
 class ActivateResult(Result, contract.ActivateResult):

@@ -31,8 +31,11 @@ def _class_name(value: str) -> str:
 
 def render_html(card: Card) -> str:
     """Draw the card as one self-contained HTML fragment: no script, nothing fetched."""
+    # JupyterLab typesets $...$ in HTML as TeX ("costs $20.00 but the balance is $2.00"
+    # would turn into italic math): MathJax 3 skips mathjax_ignore, MathJax 2 tex2jax_ignore.
     classes = (
         f"infrai-card infrai-card-{_class_name(card.kind)} infrai-tone-{_class_name(card.tone)}"
+        " mathjax_ignore tex2jax_ignore"
     )
     body = "".join(
         [

@@ -19,9 +19,8 @@ from traitlets import Bool, Float, Int, observe
 
 if TYPE_CHECKING:
     from .._client import InfraiClient
-    from ..results import Balance
+    from ..results import Balance, CardView
     from ..sandbox import SandboxServer
-    from .view import CardView
 
 T = TypeVar("T")
 
@@ -61,8 +60,8 @@ class InfraiMagics(Magics):
 
             %infrai
         """
+        from ..results import CardView
         from .session import session_card
-        from .view import CardView
 
         return CardView(session_card(self._client().config, self._sandbox_url()))
 
@@ -223,8 +222,8 @@ class InfraiMagics(Magics):
             self._start_sandbox(port=args.port, db=args.db)
         elif args.action == "stop":
             self.stop_sandbox()
+        from ..results import CardView
         from .session import sandbox_card
-        from .view import CardView
 
         return CardView(sandbox_card(self._sandbox_url()))
 
@@ -268,8 +267,8 @@ class InfraiMagics(Magics):
 
         from ..contract import dollars
         from ..errors import InfraiError, InsufficientCreditError
+        from ..results import CardView
         from .errors import error_card
-        from .view import CardView
 
         assert isinstance(error, InfraiError)
         client = self._client()
