@@ -121,18 +121,23 @@ def chromium_executable() -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
-    """One Playwright driver for the session."""
+    """One Playwright driver per browser module.
+
+    Not per session: Playwright's sync API keeps an asyncio loop running in the main
+    thread while it lives, and every later test that calls ``asyncio.run`` (the async
+    client tests) would fail with "cannot be called from a running event loop".
+    """
     with sync_playwright() as pw:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(
     playwright: Playwright, chromium_executable: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Browser]:
-    """Headless Debian Chromium with offline/CI-safe flags, shared by the session.
+    """Headless Debian Chromium with offline/CI-safe flags, shared by a module's tests.
 
     Its XDG dirs point at a temp dir: Debian's Chromium writes its crash-report
     database under ~/.config/chromium even with a throwaway --user-data-dir.
