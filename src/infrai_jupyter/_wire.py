@@ -117,6 +117,7 @@ def parse_envelope(
         method=method,
         url=url,
         retry_after=parse_retry_after(headers.get("retry-after")),
+        vendor=metadata.vendor,
     )
 
 

@@ -56,7 +56,8 @@ class InfraiError(Exception):
 class APIStatusError(InfraiError):
     """The API answered with an error envelope: ``code``, ``message`` and ``details``.
 
-    ``retry_after`` holds the server's ``Retry-After`` in seconds when it sent one.
+    ``retry_after`` holds the server's ``Retry-After`` in seconds when it sent one;
+    ``vendor`` the envelope's ``metadata.vendor`` (``"sandbox"`` for the local sandbox).
     """
 
     hint: ClassVar[str] = ""
@@ -72,10 +73,12 @@ class APIStatusError(InfraiError):
         method: str = "",
         url: str = "",
         retry_after: float | None = None,
+        vendor: str = "",
     ) -> None:
         self.status_code = status_code
         self.code = code
         self.retry_after = retry_after
+        self.vendor = vendor
         self.details = details or {}
         self.request_id = request_id
         self.method = method

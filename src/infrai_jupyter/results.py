@@ -57,11 +57,11 @@ def format_usd(amount: Decimal) -> str:
     return f"{sign}${abs(amount):,.2f}"
 
 
-def origin_of(base_url: str, metadata: Metadata) -> str:
-    """Name where a result came from: the hosted API, the sandbox, or another server."""
+def origin_of(base_url: str, vendor: str) -> str:
+    """Name where an answer came from: the hosted API, the sandbox, or another server."""
     if base_url.rstrip("/") == HOSTED_BASE_URL:
         return "hosted"
-    return "sandbox" if metadata.vendor == "sandbox" else "custom"
+    return "sandbox" if vendor == "sandbox" else "custom"
 
 
 def redact(value: T) -> T:
@@ -162,7 +162,7 @@ class Result(Record):
     @property
     def origin(self) -> str:
         """``"hosted"``, ``"sandbox"`` or ``"custom"``: where this result came from."""
-        return origin_of(self._base_url, self._metadata)
+        return origin_of(self._base_url, self._metadata.vendor)
 
     def __getitem__(self, name: str) -> Any:
         # The hosted conventions page reads a call's metadata as result["_metadata"].

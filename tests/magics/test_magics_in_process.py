@@ -133,6 +133,8 @@ def test_a_terminal_gets_the_topup_command_not_the_form(
     assert "✖ Not enough credit" in shown
     assert "    %infrai_topup 97.00" in shown  # $99 tier, $2 trial balance
     assert "Widget" not in shown and "VBox" not in shown
+    # A sandbox reached through INFRAI_BASE_URL is named as one, like its result cards.
+    assert f"· sandbox · {sandbox.url}" in shown
 
 
 def test_a_failing_magic_in_a_terminal_is_one_line(

@@ -277,7 +277,7 @@ class InfraiMagics(Magics):
         card = error_card(
             error,
             client.base_url,
-            origin=self._origin(client.base_url),
+            origin=self._origin(client.base_url, getattr(error, "vendor", "")),
             topup_command=f"%infrai_topup {suggestion}",
         )
         display(CardView(card))
@@ -304,12 +304,11 @@ class InfraiMagics(Magics):
         """A kernel can show widgets (now or when the notebook is opened); a terminal cannot."""
         return getattr(self.shell, "kernel", None) is not None
 
-    def _origin(self, base_url: str) -> str:
-        from ..contract import HOSTED_BASE_URL
+    def _origin(self, base_url: str, vendor: str) -> str:
+        """Like a result's origin; a refused connection to our own sandbox is still "sandbox"."""
+        from ..results import origin_of
 
-        if base_url == self._sandbox_url():
-            return "sandbox"
-        return "hosted" if base_url.rstrip("/") == HOSTED_BASE_URL else "custom"
+        return "sandbox" if base_url == self._sandbox_url() else origin_of(base_url, vendor)
 
     def _sandbox_url(self) -> str | None:
         return self._sandbox.url if self._sandbox is not None else None
