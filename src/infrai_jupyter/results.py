@@ -302,17 +302,17 @@ class KeyList(Result, contract.KeyList):
         rows = tuple(
             (
                 key.key_id,
-                key.label,
-                ", ".join(key.scopes),
-                _date(key.created_at),
                 key.masked_key or "",
+                key.label,
+                _date(key.created_at),
+                ", ".join(key.scopes),
             )
             for key in self.items
         )
         return Card(
             kind="keys",
             title=f"Project keys ({len(self.items)})",
-            table=CardTable(("Key id", "Label", "Scopes", "Created", "Key"), rows, "No keys."),
+            table=CardTable(("Key id", "Key", "Label", "Created", "Scopes"), rows, "No keys."),
             footer=self._footer(),
         )
 

@@ -115,7 +115,13 @@ def test_cards_in_light_and_dark(lab: LabNotebook) -> None:
     run("balance", "%infrai_balance", "balance")
     topup = run("topup", "topup = %infrai_topup 25\ntopup", "topup")
     expect(topup.locator("a.infrai-button")).to_have_attribute("target", "_blank")
-    run("keys", "%infrai_keys", "keys")
+    keys = run("keys", "%infrai_keys", "keys")
+    # The masked key sits next to its id, in view even where a narrow window scrolls the table.
+    masked_cell = keys.locator("td").nth(1)
+    expect(masked_cell).to_have_text(re.compile(r"^ifr_pk_proj_….{4}$"))
+    cell_box, card_box = masked_cell.bounding_box(), shown[-1].card.bounding_box()
+    assert cell_box is not None and card_box is not None
+    assert cell_box["x"] + cell_box["width"] <= card_box["x"] + card_box["width"]
 
     failed = run("upgrade-402", "%infrai_upgrade pro", "error", fails=True)
     last_run = nb.cell_count() - 2  # running the last cell appended an empty one

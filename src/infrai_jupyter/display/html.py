@@ -36,6 +36,7 @@ def render_html(card: Card) -> str:
     classes = (
         f"infrai-card infrai-card-{_class_name(card.kind)} infrai-tone-{_class_name(card.tone)}"
         " mathjax_ignore tex2jax_ignore"
+        + (" infrai-has-table" if card.table else "")
     )
     body = "".join(
         [

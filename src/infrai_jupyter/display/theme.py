@@ -90,6 +90,7 @@ _RULES = """
   border:1px solid var(--infrai-border); border-radius:8px;
   background:var(--infrai-bg); color:var(--infrai-fg);
   font-family:var(--infrai-ui-font); font-size:13px; line-height:1.45}
+.infrai-card.infrai-has-table{max-width:min(100%%,64rem)}
 %(dark_selectors)s{%(dark)s}
 @media (prefers-color-scheme:dark){%(prefers_dark)s{%(dark)s}}
 .infrai-card *{box-sizing:border-box}
