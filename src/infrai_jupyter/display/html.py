@@ -35,8 +35,7 @@ def render_html(card: Card) -> str:
     # would turn into italic math): MathJax 3 skips mathjax_ignore, MathJax 2 tex2jax_ignore.
     classes = (
         f"infrai-card infrai-card-{_class_name(card.kind)} infrai-tone-{_class_name(card.tone)}"
-        " mathjax_ignore tex2jax_ignore"
-        + (" infrai-has-table" if card.table else "")
+        " mathjax_ignore tex2jax_ignore" + (" infrai-has-table" if card.table else "")
     )
     body = "".join(
         [
