@@ -194,6 +194,15 @@ def test_openapi_describes_every_contract_route(client: httpx.Client) -> None:
             assert "401" in operation["responses"]
 
 
+def test_openapi_publishes_the_topup_rules_it_enforces(client: httpx.Client) -> None:
+    """A schema-driven client (or fuzzer) learns whole cents and http(s) return URLs."""
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    fields = schemas["TopupRequest"]["properties"]
+    assert fields["amount_usd"]["multipleOf"] == 0.01
+    (url,) = [option for option in fields["return_url"]["anyOf"] if option["type"] == "string"]
+    assert url["pattern"] == "^https?://"
+
+
 def test_latency_is_measured(sandbox_factory: SandboxFactory) -> None:
     sandbox = sandbox_factory(processing_delay_seconds=0.3)
     with httpx.Client(base_url=sandbox.url, timeout=30) as client:

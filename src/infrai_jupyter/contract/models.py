@@ -32,7 +32,11 @@ def _require_http_url(url: str) -> str:
     return url
 
 
-HttpUrlText = Annotated[str, Field(max_length=MAX_URL_LENGTH), AfterValidator(_require_http_url)]
+HttpUrlText = Annotated[
+    str,
+    Field(max_length=MAX_URL_LENGTH, json_schema_extra={"format": "uri", "pattern": "^https?://"}),
+    AfterValidator(_require_http_url),
+]
 
 
 class _Result(BaseModel):
@@ -70,7 +74,13 @@ class Balance(_Result):
 class TopupRequest(BaseModel):
     """Body of ``POST /v1/account/topup``."""
 
-    amount_usd: Decimal = Field(gt=0, le=TOPUP_MAX_USD, decimal_places=2, allow_inf_nan=False)
+    amount_usd: Decimal = Field(
+        gt=0,
+        le=TOPUP_MAX_USD,
+        decimal_places=2,
+        allow_inf_nan=False,
+        json_schema_extra={"multipleOf": 0.01},  # publishes the whole-cents rule above
+    )
     return_url: HttpUrlText | None = None
 
 
