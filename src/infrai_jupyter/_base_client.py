@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import ValidationError
 
 from . import __version__
 from ._wire import canonical_json, is_retryable, parse_envelope, retry_delay
@@ -26,7 +27,7 @@ from .credentials import (
     resolve_config,
     save_activation,
 )
-from .errors import APIConnectionError, APITimeoutError, InfraiError
+from .errors import APIConnectionError, APITimeoutError, InfraiError, MalformedResponseError
 from .results import RESULT_TYPES, ActivateResult, Result
 
 logger = logging.getLogger("infrai_jupyter")
@@ -109,7 +110,20 @@ class BaseClient:
             method=request.method,
             url=str(request.url),
         )
-        return RESULT_TYPES[route_name].from_response(data, metadata, self.base_url)
+        result_type = RESULT_TYPES[route_name]
+        try:
+            return result_type.from_response(data, metadata, self.base_url)
+        except ValidationError as exc:
+            # Name the fields only: pydantic's own message quotes the input, which may
+            # hold a project key (an activation's data).
+            fields = ", ".join(sorted({_location(error["loc"]) for error in exc.errors()}))
+            raise MalformedResponseError(
+                f"its 'data' is not a valid {result_type.__name__} (check: {fields})",
+                status_code=response.status_code,
+                content_type=response.headers.get("content-type", ""),
+                method=request.method,
+                url=str(request.url),
+            ) from None
 
     def _next_delay(self, error: InfraiError, attempt: int, request: httpx.Request) -> float | None:
         """Seconds to wait before retrying, or ``None`` to give up; logs the decision."""
@@ -184,6 +198,10 @@ def translate_transport_error(
         method=request.method,
         url=str(request.url),
     )
+
+
+def _location(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location) or "the object itself"
 
 
 def _describe(error: InfraiError) -> str:

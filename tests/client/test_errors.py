@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from infrai_jupyter import InfraiClient
+from infrai_jupyter.contract import PROJECT_KEY_PREFIX
 from infrai_jupyter.errors import (
     APIConnectionError,
     APIStatusError,
@@ -227,6 +228,9 @@ MALFORMED: dict[str, Callable[[httpx.Request], httpx.Response]] = {
         200, json={"balance_usd": 2, "currency": "USD"}
     ),
     "a json list": lambda request: httpx.Response(200, json=[1, 2]),
+    "data that breaks the contract": lambda request: httpx.Response(
+        200, json={"ok": True, "data": {"balance_usd": "lots"}}
+    ),
     "ok without data": lambda request: httpx.Response(200, json={"ok": True, "data": None}),
     "failure without error": lambda request: httpx.Response(400, json={"ok": False}),
     "invalid utf-8": lambda request: httpx.Response(
@@ -253,6 +257,23 @@ def test_an_answer_that_is_not_the_envelope_is_a_malformed_response(name: str) -
     assert error.__cause__ is None
     assert error.__context__ is None or error.__suppress_context__
     assert error.status_code == expected.status_code
+
+
+def test_activation_data_that_breaks_the_contract_names_the_field_not_the_key() -> None:
+    key = PROJECT_KEY_PREFIX + "s3cr3tS3CR3Ts3cr3tS3CR3T" + "a1b2"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        data = {"primary_api_key": key, "project_id": "proj_1", "trial_credit_usd": 2}
+        return httpx.Response(200, json={"ok": True, "data": data})
+
+    client = mock_client(handler, max_retries=0)
+    with client, pytest.raises(MalformedResponseError) as raised:
+        client.activate(write_credentials=False)
+    error = raised.value
+    assert "ActivateResult" in str(error) and "account_id" in str(error)
+    assert error.__cause__ is None and error.__suppress_context__
+    for text in (str(error), repr(error), error.message):
+        assert "s3cr3tS3CR3T" not in text
 
 
 def test_every_error_is_an_infrai_error() -> None:
