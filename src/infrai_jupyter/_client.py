@@ -197,6 +197,22 @@ class AsyncInfraiClient(BaseClient):
             await asyncio.sleep(delay)
             attempt += 1
 
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncInfraiClient:
+        """A new client with the same key, source and base URL but other limits."""
+        client = AsyncInfraiClient(
+            api_key=self._config.api_key,
+            base_url=self.base_url,
+            timeout=self.timeout if timeout is None else timeout,
+            max_retries=self.max_retries if max_retries is None else max_retries,
+        )
+        client._config = self._config  # keep the key's source, not "argument"
+        return client
+
     async def close(self) -> None:
         await self._http.aclose()
 

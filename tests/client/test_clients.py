@@ -59,6 +59,35 @@ def test_async_client_mirrors_the_sync_surface_and_is_awaitable() -> None:
     asyncio.run(async_client.close())
 
 
+def test_with_options_has_one_signature_on_both_clients() -> None:
+    sync_parameters = inspect.signature(InfraiClient.with_options).parameters
+    async_parameters = inspect.signature(AsyncInfraiClient.with_options).parameters
+    assert list(sync_parameters) == list(async_parameters) == ["self", "timeout", "max_retries"]
+
+
+def test_with_options_keeps_the_key_and_its_source(sandbox: SandboxServer) -> None:
+    with InfraiClient(base_url=sandbox.url) as client:
+        client.activate(write_credentials=False)
+        with client.with_options(timeout=3, max_retries=0) as limited:
+            assert isinstance(limited, InfraiClient)
+            assert limited.config == client.config
+            assert (limited.timeout, limited.max_retries) == (httpx.Timeout(3), 0)
+            assert limited.account.balance().balance_usd == Decimal("2.00")
+
+
+@pytest.mark.anyio
+async def test_async_with_options_keeps_the_key_and_its_source(sandbox: SandboxServer) -> None:
+    async with AsyncInfraiClient(base_url=sandbox.url) as client:
+        await client.activate(write_credentials=False)
+        async with client.with_options(timeout=3, max_retries=0) as limited:
+            assert isinstance(limited, AsyncInfraiClient)
+            assert limited.config == client.config
+            assert limited.config.key_source == "activation"
+            assert (limited.timeout, limited.max_retries) == (httpx.Timeout(3), 0)
+            assert (await limited.account.balance()).balance_usd == Decimal("2.00")
+        assert client.max_retries == 2  # the original keeps its own limits
+
+
 def test_sync_client_does_the_whole_account_flow(sandbox: SandboxServer) -> None:
     with InfraiClient(base_url=sandbox.url) as client:
         activated = client.activate(write_credentials=False)
