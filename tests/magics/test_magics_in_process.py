@@ -151,3 +151,19 @@ def test_a_failing_magic_in_a_terminal_is_one_line(
     error_lines = [line for line in printed.splitlines() if "InfraiCellError" in line]
     assert error_lines == [f"InfraiCellError: {outcome.error_in_exec}"]
     assert "Traceback" not in printed
+
+
+@pytest.mark.parametrize("line", ["%infrai", "%infrai_balance", "%infrai_topup 5"])
+def test_an_unusable_credentials_file_is_a_card_not_a_traceback(
+    shell: InteractiveShell, tmp_path: Path, line: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    credentials = tmp_path / ".infrai" / "credentials"
+    credentials.parent.mkdir()
+    credentials.write_text("{not json", encoding="utf-8")
+    outcome = shell.run_cell(line)
+    assert isinstance(outcome.error_in_exec, InfraiCellError)
+    captured = capsys.readouterr()
+    printed = captured.out + captured.err
+    assert "✖ The saved credentials cannot be used" in printed
+    assert str(credentials) in printed and "INFRAI_API_KEY" in printed
+    assert "Traceback" not in printed

@@ -7,6 +7,7 @@ card is the cell's output); API errors are turned into cards in one place,
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -230,6 +231,10 @@ class InfraiMagics(Magics):
     # ----------------------------------------------------------------- helpers
 
     def _client(self) -> InfraiClient:
+        """The session's client; an unusable credentials file fails the cell with a card."""
+        return self._call(self._session_client)
+
+    def _session_client(self) -> InfraiClient:
         """The session's client, with this object's limits (``%config`` may have changed them)."""
         from .._default import default_client, set_limits
 
@@ -246,7 +251,9 @@ class InfraiMagics(Magics):
         # Under a profile's config this fires inside __init__: the client is left to
         # _client() at first use, so %load_ext stays cheap.
         if self._ready:
-            self._client()
+            from .._default import set_limits
+
+            set_limits(timeout=self.timeout, max_retries=self.max_retries)
 
     def _call(self, action: Callable[[], T]) -> T:
         """Run an API call; on failure show the error card and fail the cell in one line."""
@@ -266,18 +273,24 @@ class InfraiMagics(Magics):
         from IPython.display import display
 
         from ..contract import dollars
-        from ..errors import InfraiError, InsufficientCreditError
+        from ..errors import CredentialsError, InfraiError, InsufficientCreditError
         from ..results import CardView
         from .errors import error_card
 
         assert isinstance(error, InfraiError)
-        client = self._client()
+        try:
+            base_url = self._session_client().base_url
+        except CredentialsError:  # no client can be made: name where one would connect
+            from ..contract import HOSTED_BASE_URL
+            from ..credentials import BASE_URL_ENV
+
+            base_url = os.environ.get(BASE_URL_ENV) or HOSTED_BASE_URL
         missing = getattr(error, "details", {}).get("missing_usd")
         suggestion = dollars(str(missing)) if missing else Decimal("25.00")
         card = error_card(
             error,
-            client.base_url,
-            origin=self._origin(client.base_url, getattr(error, "vendor", "")),
+            base_url,
+            origin=self._origin(base_url, getattr(error, "vendor", "")),
             topup_command=f"%infrai_topup {suggestion}",
         )
         display(CardView(card))

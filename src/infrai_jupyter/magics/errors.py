@@ -13,6 +13,7 @@ from ..errors import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    CredentialsError,
     InfraiError,
     InsufficientCreditError,
     InvalidRequestError,
@@ -114,5 +115,14 @@ def _advice(
                 "captive-portal page?). Check INFRAI_BASE_URL, or try again later."
             ],
             ["%infrai"],
+        )
+    if isinstance(error, CredentialsError):
+        return (
+            "The saved credentials cannot be used",
+            [
+                "Fix or delete the file named above, then activate again; or set "
+                "INFRAI_API_KEY to an existing key, which is used instead of the file."
+            ],
+            ["%env INFRAI_API_KEY=ifr_pk_proj_...", "%infrai_activate"],
         )
     return ("infrai error", [], [])
