@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import ValidationError
@@ -97,7 +98,8 @@ class BaseClient:
         if body is not None:
             content = canonical_json(body)
             headers["Content-Type"] = "application/json"
-        path = route.path.format(**(path_params or {}))
+        segments = {name: quote(value, safe="") for name, value in (path_params or {}).items()}
+        path = route.path.format(**segments)
         url = self.base_url.rstrip("/") + path
         return httpx.Request(route.method, url, headers=headers, content=content)
 

@@ -110,6 +110,13 @@ def test_an_unknown_topup_is_not_found(client: InfraiClient) -> None:
     assert "tu_doesnotexist" in raised.value.message
 
 
+def test_an_id_is_one_path_segment_however_it_is_spelled(client: InfraiClient) -> None:
+    for topup_id in ("../keys", "tu_1?state=succeeded", "tu_1#x", "a b/c"):
+        with pytest.raises(NotFoundError) as raised:
+            client.account.topups.retrieve(topup_id)
+        assert raised.value.request_id
+
+
 def test_a_key_still_in_flight_is_a_conflict(
     sandbox_factory: SandboxFactory, client: InfraiClient
 ) -> None:
