@@ -20,7 +20,14 @@ from pydantic import ValidationError
 
 from . import __version__
 from ._wire import canonical_json, is_retryable, parse_envelope, retry_delay
-from .contract import IDEMPOTENCY_KEY_HEADER, ROUTES, Region, mask_key, redact_keys
+from .contract import (
+    IDEMPOTENCY_KEY_HEADER,
+    PROJECT_KEY_PREFIX,
+    ROUTES,
+    Region,
+    mask_key,
+    redact_keys,
+)
 from .credentials import (
     ResolvedConfig,
     StoredCredentials,
@@ -98,7 +105,7 @@ class BaseClient:
         if body is not None:
             content = canonical_json(body)
             headers["Content-Type"] = "application/json"
-        segments = {name: quote(value, safe="") for name, value in (path_params or {}).items()}
+        segments = {name: _path_segment(value) for name, value in (path_params or {}).items()}
         path = route.path.format(**segments)
         url = self.base_url.rstrip("/") + path
         return httpx.Request(route.method, url, headers=headers, content=content)
@@ -200,6 +207,20 @@ def translate_transport_error(
         method=request.method,
         url=str(request.url),
     )
+
+
+def _path_segment(value: str) -> str:
+    """Quote an id as one path segment; refuse a pasted key before it reaches any URL.
+
+    URLs are logged everywhere (httpx's own INFO line, proxies, server access logs),
+    so a project key must never travel in one.
+    """
+    if PROJECT_KEY_PREFIX in value:
+        raise ValueError(
+            f"{redact_keys(value)} is a project key, not an id: pass the id the API "
+            "returned (e.g. a top-up's topup_id)"
+        )
+    return quote(value, safe="")
 
 
 def _location(location: tuple[int | str, ...]) -> str:

@@ -101,7 +101,6 @@ def test_no_error_from_a_real_failure_shows_the_key(client: InfraiClient) -> Non
     for call in (
         lambda: client.account.tier.upgrade(target_tier="pro"),
         lambda: client.account.topup(amount_usd=-5),
-        lambda: client.account.topups.retrieve(key),  # even when the key is in the URL
     ):
         with pytest.raises(InfraiError) as raised:
             call()
@@ -111,9 +110,7 @@ def test_no_error_from_a_real_failure_shows_the_key(client: InfraiClient) -> Non
         assert_no_secret(repr(error), key)
 
 
-def test_retry_logs_never_show_a_key_even_in_the_url(
-    sleeps: list[float], caplog: pytest.LogCaptureFixture
-) -> None:
+def test_retry_logs_never_show_a_key(sleeps: list[float], caplog: pytest.LogCaptureFixture) -> None:
     key = "ifr_pk_proj_pastedpastedpastedpasted"
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -121,7 +118,22 @@ def test_retry_logs_never_show_a_key_even_in_the_url(
 
     caplog.set_level(logging.DEBUG, logger="infrai_jupyter")
     with mock_client(handler, api_key=key) as client, pytest.raises(InfraiError):
-        client.account.topups.retrieve(key)
+        client.account.topups.retrieve("tu_1")
     assert len(caplog.records) == 3  # retry, retry, give up
+    for record in caplog.records:
+        assert_no_secret(record.getMessage(), key)
+
+
+def test_a_key_pasted_as_an_id_never_goes_into_a_url(
+    client: InfraiClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # httpx logs every request's URL at INFO, and servers and proxies log paths too.
+    key = secret_key(client)
+    caplog.set_level(logging.DEBUG)
+    for pasted in (key, f"{key}/", f"tu_{key}"):
+        with pytest.raises(ValueError, match="is a project key, not an id") as raised:
+            client.account.topups.retrieve(pasted)
+        assert_no_secret(str(raised.value), key)
+    assert [record for record in caplog.records if record.name.startswith("httpx")] == []
     for record in caplog.records:
         assert_no_secret(record.getMessage(), key)
