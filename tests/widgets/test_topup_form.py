@@ -279,6 +279,22 @@ def test_api_error_is_shown_escaped_and_the_form_stays_usable(make_form: FormFac
     assert form.output.value == ""
 
 
+def test_an_error_that_quotes_a_key_shows_it_masked(make_form: FormFactory) -> None:
+    key = PROJECT_KEY_PREFIX + "echoedechoedechoedechoed" + "a1b2"
+    error = {"code": f"BAD_KEY_{key}", "message": f"Key {key} is revoked.", "details": {}}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        response = _envelope(403, error=error)
+        body = json.loads(response.content)
+        body["metadata"]["request_id"] = key
+        return httpx.Response(403, json=body)
+
+    form = make_form(client=_mock_client(handler), amount=Decimal("5"))
+    form.submit.click()
+    assert "ifr_pk_proj_…a1b2" in form.message.value
+    assert "echoedechoed" not in form.message.value
+
+
 def test_unreachable_server_says_what_to_do(make_form: FormFactory) -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)

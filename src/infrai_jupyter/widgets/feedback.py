@@ -1,8 +1,10 @@
 """The form's messages as HTML: input problems, failed calls and short notices.
 
 Everything the user or the server supplied is escaped here (or by ``render_html``), so
-a hostile return URL or error message shows as text. Colours come from JupyterLab's CSS
-variables, with fallbacks for other front ends, so light and dark themes both read well.
+a hostile return URL or error message shows as text; error cards go through ``CardView``,
+so a key the server quoted (in a code or request id) shows masked, as in the magics.
+Colours come from JupyterLab's CSS variables, with fallbacks for other front ends, so
+light and dark themes both read well.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from html import escape
 from typing import Literal
 
 from .._wire import is_retryable
-from ..display import Card, CardField, render_html
+from ..display import Card, CardField
 from ..errors import APIStatusError, InfraiError
+from ..results import CardView
 
 NoticeTone = Literal["info", "warning", "error"]
 
@@ -60,4 +63,4 @@ def error_html(error: InfraiError) -> str:
         notes=tuple(notes),
         tone="error",
     )
-    return render_html(card)
+    return CardView(card)._repr_html_()
