@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -127,6 +128,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     try:
         seconds = float(value)
+        if not math.isfinite(seconds):  # "inf", "nan", "1e999": not a number of seconds
+            return None
     except ValueError:
         try:
             parsed = email.utils.parsedate_to_datetime(value)

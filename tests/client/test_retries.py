@@ -190,12 +190,14 @@ def test_a_huge_retry_after_is_capped(sleeps: list[float]) -> None:
     assert sleeps == [MAX_RETRY_AFTER] and MAX_RETRY_AFTER <= 60
 
 
-def test_an_unreadable_retry_after_falls_back_to_backoff(sleeps: list[float]) -> None:
-    _, handler = counting(lambda attempt: failing(429, {"Retry-After": "soon"}))
-    with mock_client(handler, max_retries=1) as client, pytest.raises(RateLimitError):
+@pytest.mark.parametrize("value", ["soon", "inf", "nan", "1e999", "-infinity"])
+def test_an_unreadable_retry_after_falls_back_to_backoff(value: str, sleeps: list[float]) -> None:
+    _, handler = counting(lambda attempt: failing(429, {"Retry-After": value}))
+    with mock_client(handler, max_retries=1) as client, pytest.raises(RateLimitError) as raised:
         client.account.balance()
     (delay,) = sleeps
     assert 0.375 <= delay <= 0.5
+    assert raised.value.retry_after is None  # an error card never says "wait about inf s"
 
 
 def test_a_proxy_page_with_retry_after_is_honoured(sleeps: list[float]) -> None:
