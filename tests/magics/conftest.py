@@ -16,6 +16,17 @@ import pytest
 
 from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
 
+MAGICS = (
+    "infrai",
+    "infrai_activate",
+    "infrai_balance",
+    "infrai_topup",
+    "infrai_keys",
+    "infrai_upgrade",
+    "infrai_sandbox",
+)
+"""The magics' fixed names (SPEC §4), in the order ``%infrai`` lists them."""
+
 PROXY_502_PAGE = b"""<!DOCTYPE html>
 <html><head><title>502 Bad Gateway</title></head>
 <body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>

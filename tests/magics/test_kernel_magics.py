@@ -22,20 +22,12 @@ from bs4 import BeautifulSoup, Tag
 from infrai_jupyter import InfraiClient
 from infrai_jupyter.sandbox import SandboxServer
 
+from .conftest import MAGICS
 from .kernel import CellRun, Kernel, start_kernel
 
 RESULT_MIME = "application/vnd.infrai.result+json"
 CARD_MIMES = {"text/plain", "text/html", "text/markdown"}
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-MAGICS = (
-    "infrai",
-    "infrai_activate",
-    "infrai_balance",
-    "infrai_topup",
-    "infrai_keys",
-    "infrai_upgrade",
-    "infrai_sandbox",
-)
 BOGUS_KEY = "ifr_pk_proj_bogusbogusbogusbogus0000"
 
 # Modules whose import at %load_ext would make loading the extension expensive.

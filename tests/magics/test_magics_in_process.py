@@ -21,15 +21,7 @@ from infrai_jupyter.magics.errors import InfraiCellError
 from infrai_jupyter.results import Balance, TopupRecord
 from infrai_jupyter.sandbox import SandboxServer
 
-MAGICS = {
-    "infrai",
-    "infrai_activate",
-    "infrai_balance",
-    "infrai_topup",
-    "infrai_keys",
-    "infrai_upgrade",
-    "infrai_sandbox",
-}
+from .conftest import MAGICS
 
 
 @pytest.fixture
@@ -61,14 +53,14 @@ def test_load_twice_unload_twice(shell: InteractiveShell) -> None:
     from infrai_jupyter import load_ipython_extension, unload_ipython_extension
 
     load_ipython_extension(shell)  # directly, so IPython's "already loaded" guard is bypassed
-    assert _our_line_magics(shell) == MAGICS
+    assert _our_line_magics(shell) == set(MAGICS)
     assert sum(isinstance(c, InfraiMagics) for c in shell.configurables) == 1
     unload_ipython_extension(shell)
     unload_ipython_extension(shell)
     assert _our_line_magics(shell) == set()
     assert not any(isinstance(c, InfraiMagics) for c in shell.configurables)
     load_ipython_extension(shell)  # the fixture unloads it again
-    assert _our_line_magics(shell) == MAGICS
+    assert _our_line_magics(shell) == set(MAGICS)
 
 
 @pytest.mark.parametrize("name", sorted(MAGICS))

@@ -112,7 +112,7 @@ def _respond(request: Request, outcome: tuple[StoredResponse, bool]) -> JSONResp
 
 
 def _endpoint(
-    router: APIRouter, name: str, *statuses: int, summary: str
+    router: APIRouter, name: str, errors: tuple[int, ...], summary: str
 ) -> Callable[[Handler], Handler]:
     """Declare the route ``name`` of ``contract.ROUTES``: its path, method, envelopes."""
     route = ROUTES[name]
@@ -120,7 +120,7 @@ def _endpoint(
         route.path,
         methods=[route.method],
         response_model=Envelope[route.result],  # type: ignore[name-defined]
-        responses=_errors(*statuses),
+        responses=_errors(*errors),
         operation_id=name,
         summary=summary,
     )
@@ -133,9 +133,7 @@ def build_router() -> APIRouter:
     @_endpoint(
         router,
         "infra.activate",
-        400,
-        409,
-        422,
+        (400, 409, 422),
         summary="Create an anonymous account with trial credit",
     )
     def activate(
@@ -155,7 +153,7 @@ def build_router() -> APIRouter:
             ),
         )
 
-    @_endpoint(router, "account.balance", 401, 429, summary="The account's balance")
+    @_endpoint(router, "account.balance", (401, 429), summary="The account's balance")
     def balance(request: Request, account: CurrentAccount) -> JSONResponse:
         result = Balance(balance_usd=service.usd(account.balance_cents))
         return envelope_response(request, 200, success_payload(result))
@@ -163,11 +161,7 @@ def build_router() -> APIRouter:
     @_endpoint(
         router,
         "account.topup",
-        400,
-        401,
-        409,
-        422,
-        429,
+        (400, 401, 409, 422, 429),
         summary="Start a top-up; the user pays at checkout_url",
     )
     def topup(
@@ -187,7 +181,7 @@ def build_router() -> APIRouter:
         return _respond(request, execute_once(sandbox.store, sandbox.settings, identity, create))
 
     @_endpoint(
-        router, "account.topups.list", 401, 429, summary="The account's top-ups, newest first"
+        router, "account.topups.list", (401, 429), summary="The account's top-ups, newest first"
     )
     def list_topups(request: Request, account: CurrentAccount) -> JSONResponse:
         base_url = base_url_of(request)
@@ -197,7 +191,7 @@ def build_router() -> APIRouter:
         return envelope_response(request, 200, success_payload(result))
 
     @_endpoint(
-        router, "account.topups.retrieve", 401, 404, 422, 429, summary="One top-up of the account"
+        router, "account.topups.retrieve", (401, 404, 422, 429), summary="One top-up of the account"
     )
     def retrieve_topup(
         request: Request,
@@ -211,7 +205,9 @@ def build_router() -> APIRouter:
         result = service.topup_record(found, base_url_of(request))
         return envelope_response(request, 200, success_payload(result))
 
-    @_endpoint(router, "account.keys.list", 401, 429, summary="The account's project keys (masked)")
+    @_endpoint(
+        router, "account.keys.list", (401, 429), summary="The account's project keys (masked)"
+    )
     def list_keys(request: Request, account: CurrentAccount) -> JSONResponse:
         with sandbox_of(request).store.transaction(write=False) as tx:
             keys = tx.list_keys(account.account_id)
@@ -221,12 +217,7 @@ def build_router() -> APIRouter:
     @_endpoint(
         router,
         "account.tier.upgrade",
-        400,
-        401,
-        402,
-        409,
-        422,
-        429,
+        (400, 401, 402, 409, 422, 429),
         summary="Change tier, paying its price from the balance",
     )
     def upgrade(
