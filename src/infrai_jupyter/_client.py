@@ -117,6 +117,11 @@ class InfraiClient(BaseClient):
         client._config = self._config  # keep the key's source, not "argument"
         return client
 
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`close` was called: a closed client cannot send requests."""
+        return self._http.is_closed
+
     def close(self) -> None:
         self._http.close()
 
@@ -212,6 +217,11 @@ class AsyncInfraiClient(BaseClient):
         )
         client._config = self._config  # keep the key's source, not "argument"
         return client
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`close` was called: a closed client cannot send requests."""
+        return self._http.is_closed
 
     async def close(self) -> None:
         await self._http.aclose()

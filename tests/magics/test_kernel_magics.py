@@ -323,6 +323,10 @@ def test_a_form_keeps_working_after_the_session_changes_its_client(kernel: Kerne
     run = ok(kernel, "form.amount.value = '5'; form.submit.click(); print(form.topup_id)")
     ok(kernel, "magics.timeout = previous")
     assert run.stdout.strip().startswith("tu_")
+    # Closing the form closes the client copy it was given, never the session's.
+    closed = printed_json(kernel, "form.close(); print(json.dumps(form._client.is_closed))")
+    assert closed is True
+    ok(kernel, "%infrai_balance")
 
 
 def test_magic_returns_the_result_object(kernel: Kernel) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from infrai_jupyter._client import InfraiClient
 from infrai_jupyter.contract import PROJECT_KEY_PREFIX
+from infrai_jupyter.sandbox import SandboxServer
 from infrai_jupyter.widgets import TopupForm
 
 from .conftest import (
@@ -322,3 +323,17 @@ def test_a_non_http_checkout_url_is_text_with_a_warning(make_form: FormFactory) 
     assert page.find("a") is None
     assert "javascript:alert(document.domain)" in page.get_text()
     assert "not an http(s) link, so not clickable" in page.get_text()
+
+
+def test_closing_a_form_closes_only_a_client_it_owns(
+    make_form: FormFactory, client: InfraiClient, sandbox: SandboxServer
+) -> None:
+    borrowing = make_form()
+    borrowing.close()
+    assert not client.is_closed  # the caller's client keeps working
+    client.account.balance()
+
+    own = InfraiClient(base_url=sandbox.url)
+    owning = make_form(client=own, owns_client=True)
+    owning.close()
+    assert own.is_closed  # no connection pool is left behind by a form the magics made

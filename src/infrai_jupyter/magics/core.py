@@ -159,7 +159,7 @@ class InfraiMagics(Magics):
         if args.amount is None and self._has_widget_frontend():
             from ..widgets import TopupForm
 
-            return TopupForm(self._form_client(), return_url=args.return_url)
+            return TopupForm(self._form_client(), return_url=args.return_url, owns_client=True)
         amount = _parse_amount(args.amount) if args.amount else Decimal(str(self.default_topup_usd))
         return self._call(
             lambda: client.account.topup(
@@ -297,7 +297,7 @@ class InfraiMagics(Magics):
         if isinstance(error, InsufficientCreditError) and self._has_widget_frontend():
             from ..widgets import TopupForm
 
-            display(TopupForm(self._form_client(), amount=suggestion))
+            display(TopupForm(self._form_client(), amount=suggestion, owns_client=True))
 
     def _watch_balance(self, seconds: float) -> None:
         """Refresh one output in place until ``seconds`` pass or the user interrupts."""

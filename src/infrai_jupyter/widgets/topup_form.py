@@ -44,7 +44,8 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """Pick an amount, click Top up, pay on the checkout page, see the new balance here.
 
     ``TopupForm(client, amount=Decimal("25"), return_url=None)``; ``watch_interval`` and
-    ``watch_timeout`` bound the background check for the payment.
+    ``watch_timeout`` bound the background check for the payment. With ``owns_client``
+    the form closes ``client`` when it is closed itself.
     """
 
     watch_interval = Float(2.0, help="Seconds between automatic checks of a pending top-up.")
@@ -64,8 +65,10 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         presets: Sequence[int | str | Decimal] = DEFAULT_PRESETS,
         watch_interval: float = 2.0,
         watch_timeout: float = 600.0,
+        owns_client: bool = False,
     ) -> None:
         self._client = client
+        self._owns_client = owns_client
         self._lock = threading.RLock()
         self._submission: tuple[TopupInput, str] | None = None
         self._shown: tuple[str, str] | None = None
@@ -138,6 +141,8 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             watch.stop()
             # Outside the lock: the watch's last callback may need it to finish.
             watch.join(_CLOSE_WAIT_S)
+        if self._owns_client:
+            self._client.close()
         super().close()
 
     # ------------------------------------------------------------------ handlers
