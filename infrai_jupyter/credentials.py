@@ -20,10 +20,6 @@ import tempfile
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
-
-from pydantic import GetCoreSchemaHandler
-from pydantic_core import core_schema
 
 from .contract import HOSTED_BASE_URL, mask_key
 from .errors import CredentialsError
@@ -32,53 +28,6 @@ API_KEY_ENV = "INFRAI_API_KEY"
 BASE_URL_ENV = "INFRAI_BASE_URL"
 _FINGERPRINT_SALT = b"infrai-device-fingerprint-v1\x00"
 _MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
-
-
-class ApiKey:
-    """A project key that shows itself masked everywhere but where it is sent.
-
-    ``str()``, ``repr()``, f-strings and JSON dumps all give ``ifr_pk_proj_…a1b2``;
-    :meth:`get_secret_value` returns the full key for the one place that needs it.
-    """
-
-    __slots__ = ("_secret",)
-
-    def __init__(self, secret: str) -> None:
-        self._secret = secret
-
-    def get_secret_value(self) -> str:
-        """The full key: pass it to ``INFRAI_API_KEY`` or a client, never to a print."""
-        return self._secret
-
-    @property
-    def masked(self) -> str:
-        return mask_key(self._secret)
-
-    def __str__(self) -> str:
-        return self.masked
-
-    def __repr__(self) -> str:
-        return f"ApiKey('{self.masked}')"
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ApiKey):
-            return self._secret == other._secret
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._secret)
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: type[Any], handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        from_text = core_schema.no_info_after_validator_function(cls, core_schema.str_schema())
-        return core_schema.union_schema(
-            [core_schema.is_instance_schema(cls), from_text],
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                lambda key: key.masked, when_used="json"
-            ),
-        )
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@
      ├── APIConnectionError          no answer at all (refused, reset, DNS)
      │    └── APITimeoutError             the server was too slow
      ├── MalformedResponseError      an answer that is not the infrai envelope
+     ├── ConfigurationError          a setting that cannot work (a malformed base URL)
      └── CredentialsError            the local credentials file cannot be used
+          └── InvalidKeyError             a project key that is not well formed
 
 Messages name what failed, where, and what to do next. They never contain a full
 project key: every message passes through :func:`~infrai_jupyter.contract.redact_keys`.
@@ -33,9 +35,11 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "ConflictError",
+    "ConfigurationError",
     "CredentialsError",
     "InfraiError",
     "InsufficientCreditError",
+    "InvalidKeyError",
     "InvalidRequestError",
     "MalformedResponseError",
     "NotFoundError",
@@ -185,8 +189,16 @@ class MalformedResponseError(InfraiError):
         )
 
 
+class ConfigurationError(InfraiError, ValueError):
+    """A setting that cannot work, such as a malformed base URL; the message names it."""
+
+
 class CredentialsError(InfraiError):
     """The credentials file exists but cannot be used; the message says how to fix it."""
+
+
+class InvalidKeyError(CredentialsError, ValueError):
+    """A project key that is not well formed; the message shows it masked only."""
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

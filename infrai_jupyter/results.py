@@ -16,8 +16,7 @@ from pydantic import BaseModel, PrivateAttr
 from typing_extensions import Self
 
 from . import contract
-from .contract import HOSTED_BASE_URL, Metadata, redact_keys
-from .credentials import ApiKey
+from .contract import HOSTED_BASE_URL, ApiKey, Metadata, redact_keys
 from .display import (
     Card,
     CardField,

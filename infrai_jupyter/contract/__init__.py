@@ -7,9 +7,8 @@ This package imports nothing else of ``infrai_jupyter``.
 from __future__ import annotations
 
 from .envelope import Envelope, ErrorBody, ErrorCode, Metadata
-from .keys import PROJECT_KEY_PREFIX, mask_key, redact_keys
+from .keys import PROJECT_KEY_PREFIX, ApiKey, mask_key, redact_keys
 from .models import (
-    TOPUP_MAX_USD,
     AccountSummary,
     ActivateRequest,
     ActivateResult,
@@ -23,7 +22,7 @@ from .models import (
     TopupState,
     UpgradeRequest,
 )
-from .money import Money, dollars
+from .money import TOPUP_MAX_USD, TOPUP_MIN_USD, AmountError, Money, dollars, parse_amount
 from .routes import (
     HOSTED_BASE_URL,
     IDEMPOTENCY_KEY_HEADER,
@@ -39,9 +38,12 @@ __all__ = [
     "PROJECT_KEY_PREFIX",
     "ROUTES",
     "TOPUP_MAX_USD",
+    "TOPUP_MIN_USD",
     "AccountSummary",
     "ActivateRequest",
     "ActivateResult",
+    "AmountError",
+    "ApiKey",
     "Balance",
     "Envelope",
     "ErrorBody",
@@ -59,5 +61,6 @@ __all__ = [
     "UpgradeRequest",
     "dollars",
     "mask_key",
+    "parse_amount",
     "redact_keys",
 ]

@@ -14,13 +14,10 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from .money import Money
+from .money import TOPUP_MAX_USD, Money
 
 Region = Literal["auto", "western", "china"]
 TopupState = Literal["requires_payment", "succeeded", "canceled"]
-
-TOPUP_MAX_USD = Decimal("10000")
-"""The largest single top-up the API accepts."""
 
 MAX_URL_LENGTH = 2048
 

@@ -3,21 +3,86 @@
 Dollars never pass through binary floats inside the package. JSON has no decimal
 type, so a serialized amount is the float whose shortest repr is the two-decimal
 value (``19.99`` stays ``19.99``); readers parse it back with ``parse_float=Decimal``.
+
+:func:`parse_amount` is the one reader of an amount a person typed or passed: the
+magic, the top-up form, the sandbox's command line and the client all use it, so
+each refuses exactly what the others refuse, with the same words.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Annotated
 
 from pydantic import AfterValidator, PlainSerializer
 
 CENT = Decimal("0.01")
 
+TOPUP_MIN_USD = CENT
+"""The smallest single top-up the API accepts."""
+
+TOPUP_MAX_USD = Decimal("10000")
+"""The largest single top-up the API accepts."""
+
+_ECHO_LIMIT = 60
+"""How much of a refused value to quote back: enough to recognise it, never a wall of text."""
+
+
+class AmountError(ValueError):
+    """An amount that cannot be sent; the message says what to type instead."""
+
 
 def dollars(value: Decimal | int | str) -> Decimal:
     """Return ``value`` as an exact dollar amount rounded to whole cents."""
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
+def parse_amount(
+    value: object,
+    *,
+    minimum: Decimal = TOPUP_MIN_USD,
+    maximum: Decimal | None = TOPUP_MAX_USD,
+) -> Decimal:
+    """Read an amount of dollars exactly, or raise :class:`AmountError` saying why not.
+
+    Accepts ``25``, ``"9.99"``, ``" $25 "``, ``Decimal("25.00")`` and floats whose
+    shortest repr has whole cents (``25.0``); refuses text that is not a number,
+    ``NaN``/``inf``, fractions of a cent, and anything outside ``minimum..maximum``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise AmountError(f"An amount must be a number of dollars such as 25, not {value!r}.")
+    text = (repr(value) if isinstance(value, float) else str(value)).strip()
+    text = text.removeprefix("$").strip()
+    if not text:
+        raise AmountError("Enter an amount in dollars, such as 25.")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise AmountError(
+            f"{_quote(text)} is not a number of dollars; enter one such as 25 or 9.99."
+        ) from None
+    if not amount.is_finite():
+        raise AmountError(f"{_quote(text)} is not an amount of dollars; enter a number such as 25.")
+    if amount < minimum:
+        raise AmountError(f"The amount must be at least {_usd(minimum)}.")
+    if maximum is not None and amount > maximum:
+        raise AmountError(f"The amount can be at most {_usd(maximum)}.")
+    try:
+        in_cents = amount.quantize(CENT)
+    except InvalidOperation:  # more digits than a Decimal holds in cents (1e27 and up)
+        raise AmountError(f"{_quote(text)} is too large an amount of dollars.") from None
+    if amount != in_cents:
+        raise AmountError("Use at most 2 decimals (whole cents), such as 9.99.")
+    return in_cents
+
+
+def _usd(amount: Decimal) -> str:
+    return f"${amount:,.2f}"
+
+
+def _quote(text: str) -> str:
+    shown = text if len(text) <= _ECHO_LIMIT else text[: _ECHO_LIMIT - 1] + "…"
+    return f"“{shown}”"
 
 
 def _as_json_number(value: Decimal) -> float:

@@ -11,8 +11,8 @@ import pytest
 from IPython.lib.pretty import pretty
 
 from infrai_jupyter import InfraiClient
-from infrai_jupyter.contract import mask_key
-from infrai_jupyter.credentials import ApiKey, StoredCredentials, resolve_config
+from infrai_jupyter.contract import ApiKey, mask_key
+from infrai_jupyter.credentials import StoredCredentials, resolve_config
 from infrai_jupyter.errors import AuthenticationError, InfraiError
 from infrai_jupyter.results import Result
 from infrai_jupyter.sandbox import SandboxServer
