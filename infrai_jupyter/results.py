@@ -8,31 +8,29 @@ so no repr can show one in full.
 
 from __future__ import annotations
 
-import dataclasses
-from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, PrivateAttr
 from typing_extensions import Self
 
 from . import contract
-from .contract import HOSTED_BASE_URL, ApiKey, Metadata, redact_keys
+from .contract import HOSTED_BASE_URL, ApiKey, Metadata
 from .display import (
     Card,
     CardField,
     CardFooter,
     CardLink,
     CardTable,
-    render_html,
-    render_markdown,
-    render_text,
+    CardView,
+    format_usd,
+    origin_of,
+    redact,
 )
 
 __all__ = [
     "AccountSummary",
     "ActivateResult",
     "Balance",
-    "CardView",
     "KeyInfo",
     "KeyList",
     "Record",
@@ -40,64 +38,11 @@ __all__ = [
     "TopupItem",
     "TopupList",
     "TopupRecord",
-    "format_usd",
 ]
 
 
-T = TypeVar("T")
-
 RESULT_MIME_TYPE = "application/vnd.infrai.result+json"
 """The MIME type that carries a result's data (keys masked) in notebook outputs."""
-
-
-def format_usd(amount: Decimal) -> str:
-    """``Decimal("1234.5")`` → ``$1,234.50``; negative amounts keep their sign."""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount):,.2f}"
-
-
-def origin_of(base_url: str, vendor: str) -> str:
-    """Name where an answer came from: the hosted API, the sandbox, or another server."""
-    if base_url.rstrip("/") == HOSTED_BASE_URL:
-        return "hosted"
-    return "sandbox" if vendor == "sandbox" else "custom"
-
-
-def redact(value: T) -> T:
-    """Mask every project key inside ``value``: a string, a card, or JSON-like data.
-
-    Keys a server writes into free text (a notice, a label) are not ``ApiKey`` values,
-    so every rendered form passes through here before it is shown or saved.
-    """
-    if isinstance(value, str):
-        return redact_keys(value)  # type: ignore[return-value]
-    if isinstance(value, (list, tuple)):
-        return type(value)(redact(item) for item in value)
-    if isinstance(value, dict):
-        return {key: redact(item) for key, item in value.items()}  # type: ignore[return-value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: redact(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return dataclasses.replace(value, **changes)
-    return value
-
-
-class CardView:
-    """A card made displayable, keys masked: results and the magics' own cards show this way."""
-
-    def __init__(self, card: Card) -> None:
-        self.card = redact(card)  # server text (a notice, an error message) may quote a key
-
-    def __repr__(self) -> str:
-        return render_text(self.card)
-
-    def _repr_html_(self) -> str:
-        return render_html(self.card)
-
-    def _repr_markdown_(self) -> str:
-        return render_markdown(self.card)
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(render_text(self.card))
 
 
 class Record(BaseModel):

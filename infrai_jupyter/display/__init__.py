@@ -10,6 +10,7 @@ from .card import Card, CardField, CardFooter, CardLink, CardTable
 from .html import render_html
 from .links import is_safe_link
 from .text import render_markdown, render_text
+from .view import CardView, format_usd, origin_of, redact
 
 __all__ = [
     "Card",
@@ -17,7 +18,11 @@ __all__ = [
     "CardFooter",
     "CardLink",
     "CardTable",
+    "CardView",
+    "format_usd",
     "is_safe_link",
+    "origin_of",
+    "redact",
     "render_html",
     "render_markdown",
     "render_text",

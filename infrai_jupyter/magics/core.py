@@ -20,7 +20,8 @@ from traitlets import Bool, Float, Int, observe
 
 if TYPE_CHECKING:
     from .._client import InfraiClient
-    from ..results import Balance, CardView
+    from ..display import CardView
+    from ..results import Balance
     from ..sandbox import SandboxServer
 
 T = TypeVar("T")
@@ -61,7 +62,7 @@ class InfraiMagics(Magics):
 
             %infrai
         """
-        from ..results import CardView
+        from ..display import CardView
         from .session import session_card
 
         return CardView(session_card(self._client().config, self._sandbox_url()))
@@ -223,7 +224,7 @@ class InfraiMagics(Magics):
             self._start_sandbox(port=args.port, db=args.db)
         elif args.action == "stop":
             self.stop_sandbox()
-        from ..results import CardView
+        from ..display import CardView
         from .session import sandbox_card
 
         return CardView(sandbox_card(self._sandbox_url()))
@@ -273,8 +274,8 @@ class InfraiMagics(Magics):
         from IPython.display import display
 
         from ..contract import dollars
+        from ..display import CardView
         from ..errors import CredentialsError, InfraiError, InsufficientCreditError
-        from ..results import CardView
         from .errors import error_card
 
         assert isinstance(error, InfraiError)
@@ -319,7 +320,7 @@ class InfraiMagics(Magics):
 
     def _origin(self, base_url: str, vendor: str) -> str:
         """Like a result's origin; a refused connection to our own sandbox is still "sandbox"."""
-        from ..results import origin_of
+        from ..display import origin_of
 
         return "sandbox" if base_url == self._sandbox_url() else origin_of(base_url, vendor)
 

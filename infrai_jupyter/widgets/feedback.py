@@ -13,9 +13,8 @@ from html import escape
 from typing import Literal
 
 from .._wire import is_retryable
-from ..display import Card, CardField
+from ..display import Card, CardField, CardView
 from ..errors import APIStatusError, InfraiError
-from ..results import CardView
 
 NoticeTone = Literal["info", "warning", "error"]
 

@@ -23,9 +23,9 @@ from ipywidgets import HTML, Button, HBox, Layout, Text, VBox
 from traitlets import Float, Unicode
 
 from .._wire import is_retryable
-from ..display import render_html
+from ..display import format_usd, render_html
 from ..errors import InfraiError
-from ..results import TopupRecord, format_usd
+from ..results import TopupRecord
 from .feedback import error_html, notice_html, problems_html
 from .payment_watch import FINAL_STATES, PaymentWatch
 from .validation import TopupInput, validate_topup

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..contract import TopupRequest, dollars
-from ..results import format_usd
+from ..display import format_usd
 
 _ECHO_LIMIT = 60
 """How much of a rejected value to quote back; enough to recognise it, never a wall of text."""

@@ -1,0 +1,69 @@
+"""What every drawn thing shares: masking, money and origin wording, and ``CardView``.
+
+Results, the magics' own cards and the top-up form all show a :class:`Card` through
+:class:`CardView`, so each is masked (:func:`redact`) the same way before any renderer
+sees it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from ..contract import HOSTED_BASE_URL, redact_keys
+from .card import Card
+from .html import render_html
+from .text import render_markdown, render_text
+
+T = TypeVar("T")
+
+
+def format_usd(amount: Decimal) -> str:
+    """``Decimal("1234.5")`` → ``$1,234.50``; negative amounts keep their sign."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.2f}"
+
+
+def origin_of(base_url: str, vendor: str) -> str:
+    """Name where an answer came from: the hosted API, the sandbox, or another server."""
+    if base_url.rstrip("/") == HOSTED_BASE_URL:
+        return "hosted"
+    return "sandbox" if vendor == "sandbox" else "custom"
+
+
+def redact(value: T) -> T:
+    """Mask every project key inside ``value``: a string, a card, or JSON-like data.
+
+    Keys a server writes into free text (a notice, a label) are not ``ApiKey`` values,
+    so every rendered form passes through here before it is shown or saved.
+    """
+    if isinstance(value, str):
+        return redact_keys(value)  # type: ignore[return-value]
+    if isinstance(value, (list, tuple)):
+        return type(value)(redact(item) for item in value)
+    if isinstance(value, dict):
+        return {key: redact(item) for key, item in value.items()}  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: redact(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    return value
+
+
+class CardView:
+    """A card made displayable, keys masked: results and the magics' own cards show this way."""
+
+    def __init__(self, card: Card) -> None:
+        self.card = redact(card)  # server text (a notice, an error message) may quote a key
+
+    def __repr__(self) -> str:
+        return render_text(self.card)
+
+    def _repr_html_(self) -> str:
+        return render_html(self.card)
+
+    def _repr_markdown_(self) -> str:
+        return render_markdown(self.card)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(render_text(self.card))
