@@ -18,7 +18,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import ValidationError
 
-from . import __version__
+from ._version import __version__
 from ._wire import canonical_json, is_retryable, parse_envelope, retry_delay
 from .contract import (
     IDEMPOTENCY_KEY_HEADER,
