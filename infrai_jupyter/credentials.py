@@ -15,6 +15,7 @@ import contextlib
 import getpass
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import uuid
@@ -23,6 +24,8 @@ from pathlib import Path
 
 from .contract import HOSTED_BASE_URL, mask_key
 from .errors import CredentialsError
+
+logger = logging.getLogger("infrai_jupyter")
 
 API_KEY_ENV = "INFRAI_API_KEY"
 BASE_URL_ENV = "INFRAI_BASE_URL"
@@ -127,16 +130,30 @@ def save_activation(credentials: StoredCredentials, path: Path | None = None) ->
 
     A demo against the sandbox must never cost a user the key of their real account,
     so a sandbox activation only writes where no file, or another sandbox's, exists.
-    Returns where it wrote, or ``None`` when it left the file alone.
+    Says what it did on the ``infrai_jupyter`` logger, the key masked. Returns where
+    it wrote, or ``None`` when it left the file alone.
     """
-    if credentials.sandbox:
-        try:
-            existing = load_credentials(path)
-        except CredentialsError:
-            return None
-        if existing is not None and not existing.sandbox:
-            return None
-    return write_credentials(credentials, path)
+    path = path or credentials_path()
+    masked = mask_key(credentials.api_key)
+    if credentials.sandbox and not _replaceable_by_sandbox(path):
+        logger.warning(
+            "Not saving the sandbox key %s: %s holds a real key (or one that cannot be "
+            "read), which a sandbox key never replaces.",
+            masked,
+            path,
+        )
+        return None
+    write_credentials(credentials, path)
+    logger.info("Saved credentials for %s to %s", masked, path)
+    return path
+
+
+def _replaceable_by_sandbox(path: Path) -> bool:
+    try:
+        existing = load_credentials(path)
+    except CredentialsError:
+        return False
+    return existing is None or existing.sandbox
 
 
 def resolve_config(
