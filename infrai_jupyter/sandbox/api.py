@@ -1,8 +1,9 @@
-"""The ``/v1`` routes, one per entry of ``contract.ROUTES``.
+"""The ``/v1`` routes, one per entry of ``contract.ROUTES``, and the results they send.
 
 Handlers are plain ``def`` so FastAPI runs them in its thread pool: SQLite's blocking
 calls never stall the event loop. Each declares its success envelope and every error
 envelope it can answer with, so ``/openapi.json`` describes exactly what is served.
+The service returns domain objects; this module turns them into contract results.
 """
 
 from __future__ import annotations
@@ -17,22 +18,25 @@ from starlette.responses import JSONResponse
 from infrai_jupyter.contract import (
     IDEMPOTENCY_KEY_HEADER,
     ROUTES,
+    AccountSummary,
     ActivateRequest,
+    ActivateResult,
     Balance,
     Envelope,
     ErrorCode,
+    KeyInfo,
     KeyList,
     TopupList,
+    TopupRecord,
     TopupRequest,
     UpgradeRequest,
 )
 
 from . import service
-from .context import base_url_of, sandbox_of
-from .errors import ApiError
+from .context import Sandbox, add_funds_url, base_url_of, checkout_url, sandbox_of
+from .envelopes import ApiError, envelope_response, success_payload
 from .idempotency import StoredResponse, execute_once, identify
-from .responses import envelope_response, success_payload
-from .store import Account, Transaction
+from .store import Account, ProjectKey, Topup, Transaction
 
 Handler = TypeVar("Handler", bound=Callable[..., JSONResponse])
 
@@ -126,6 +130,101 @@ def _endpoint(
     )
 
 
+def activate_result(activation: service.Activation, base_url: str) -> ActivateResult:
+    granted = activation.trial_granted
+    if granted:
+        notice = f"Sandbox trial credit of ${service.usd(activation.trial_cents)} added."
+    else:
+        notice = (
+            "No trial credit: this device already received one. "
+            "Add funds at checkout_url to use paid features."
+        )
+    return ActivateResult(
+        account_id=activation.account.account_id,
+        project_id=activation.account.project_id,
+        primary_api_key=activation.api_key,
+        trial_credit_usd=service.usd(activation.trial_cents),
+        trial_granted=granted,
+        region=activation.account.region,
+        checkout_url=add_funds_url(base_url, activation.account),
+        notice=notice,
+    )
+
+
+def topup_record(topup: Topup, base_url: str) -> TopupRecord:
+    url = checkout_url(base_url, topup.topup_id)
+    return TopupRecord(
+        topup_id=topup.topup_id,
+        amount_usd=service.usd(topup.amount_cents),
+        state=topup.state,
+        checkout_url=url,
+        next_action_url=url,
+        return_url=topup.return_url,
+        created_at=topup.created_at,
+    )
+
+
+def key_info(key: ProjectKey) -> KeyInfo:
+    return KeyInfo(
+        key_id=key.key_id,
+        label=key.label,
+        scopes=list(key.scopes),
+        created_at=key.created_at,
+        masked_key=key.masked_key,
+    )
+
+
+def account_summary(account: Account) -> AccountSummary:
+    return AccountSummary(
+        account_id=account.account_id,
+        kind="anonymous",
+        status="active",
+        tier=account.tier,
+        balance_usd=service.usd(account.balance_cents),
+    )
+
+
+def insufficient_credit_error(shortfall: service.InsufficientCredit, base_url: str) -> ApiError:
+    account, price, missing = shortfall.account, shortfall.price_cents, shortfall.missing_cents
+    return ApiError(
+        402,
+        ErrorCode.INSUFFICIENT_CREDIT,
+        f"The {shortfall.tier} tier costs ${service.usd(price)} but the balance is "
+        f"${service.usd(account.balance_cents)}: add at least ${service.usd(missing)} and retry.",
+        {
+            "tier": shortfall.tier,
+            "required_usd": float(service.usd(price)),
+            "balance_usd": float(service.usd(account.balance_cents)),
+            "missing_usd": float(service.usd(missing)),
+            "checkout_url": f"{add_funds_url(base_url, account)}?amount={service.usd(missing)}",
+        },
+    )
+
+
+def unknown_tier_error(sandbox: Sandbox, tier: str) -> ApiError:
+    prices = sandbox.settings.tier_prices
+    valid = sorted(prices, key=lambda name: prices[name])
+    return ApiError(
+        422,
+        ErrorCode.VALIDATION_ERROR,
+        f"Invalid target_tier: unknown tier {tier!r}; valid tiers are {', '.join(valid)}.",
+        {"fields": [{"field": "target_tier", "problem": "unknown tier"}], "valid_tiers": valid},
+    )
+
+
+def _upgrade(
+    tx: Transaction, sandbox: Sandbox, account_id: str, tier: str, base_url: str
+) -> StoredResponse:
+    """Upgrade, keeping a 402 as the stored answer: a retry must not charge later."""
+    try:
+        account = service.upgrade_tier(tx, sandbox.settings, account_id, tier)
+    except service.InsufficientCredit as shortfall:
+        return StoredResponse(402, insufficient_credit_error(shortfall, base_url).payload())
+    except service.UnknownAccount:
+        raise ApiError(404, ErrorCode.NOT_FOUND, "This account no longer exists.") from None
+    return StoredResponse(200, success_payload(account_summary(account)))
+
+
 def build_router() -> APIRouter:
     """The API routes; a new router per app, so apps share nothing."""
     router = APIRouter()
@@ -143,15 +242,12 @@ def build_router() -> APIRouter:
         scope = f"device:{service.sha256(body.device_fingerprint)}"
         identity = identify(scope, "infra.activate", body, idempotency_key, derive=False)
         base_url = base_url_of(request)
-        return _respond(
-            request,
-            execute_once(
-                sandbox.store,
-                sandbox.settings,
-                identity,
-                lambda tx: service.activate(tx, sandbox.settings, body, base_url),
-            ),
-        )
+
+        def create(tx: Transaction) -> StoredResponse:
+            activation = service.activate(tx, sandbox.settings, body)
+            return StoredResponse(200, success_payload(activate_result(activation, base_url)))
+
+        return _respond(request, execute_once(sandbox.store, sandbox.settings, identity, create))
 
     @_endpoint(router, "account.balance", (401, 429), summary="The account's balance")
     def balance(request: Request, account: CurrentAccount) -> JSONResponse:
@@ -176,7 +272,7 @@ def build_router() -> APIRouter:
 
         def create(tx: Transaction) -> StoredResponse:
             created = service.create_topup(tx, account.account_id, body.amount_usd, body.return_url)
-            return StoredResponse(200, success_payload(service.topup_record(created, base_url)))
+            return StoredResponse(200, success_payload(topup_record(created, base_url)))
 
         return _respond(request, execute_once(sandbox.store, sandbox.settings, identity, create))
 
@@ -187,7 +283,7 @@ def build_router() -> APIRouter:
         base_url = base_url_of(request)
         with sandbox_of(request).store.transaction(write=False) as tx:
             topups = tx.list_topups(account.account_id)
-        result = TopupList(items=[service.topup_record(item, base_url) for item in topups])
+        result = TopupList(items=[topup_record(item, base_url) for item in topups])
         return envelope_response(request, 200, success_payload(result))
 
     @_endpoint(
@@ -202,7 +298,7 @@ def build_router() -> APIRouter:
             found = tx.get_topup(topup_id)
         if found is None or found.account_id != account.account_id:
             raise ApiError(404, ErrorCode.NOT_FOUND, f"No top-up {topup_id!r} on this account.")
-        result = service.topup_record(found, base_url_of(request))
+        result = topup_record(found, base_url_of(request))
         return envelope_response(request, 200, success_payload(result))
 
     @_endpoint(
@@ -211,7 +307,7 @@ def build_router() -> APIRouter:
     def list_keys(request: Request, account: CurrentAccount) -> JSONResponse:
         with sandbox_of(request).store.transaction(write=False) as tx:
             keys = tx.list_keys(account.account_id)
-        result = KeyList(items=[service.key_info(key) for key in keys])
+        result = KeyList(items=[key_info(key) for key in keys])
         return envelope_response(request, 200, success_payload(result))
 
     @_endpoint(
@@ -228,7 +324,7 @@ def build_router() -> APIRouter:
     ) -> JSONResponse:
         sandbox = sandbox_of(request)
         if body.target_tier not in sandbox.settings.tier_prices:
-            raise service.unknown_tier_error(sandbox.settings, body.target_tier)
+            raise unknown_tier_error(sandbox, body.target_tier)
         identity = identify(
             f"account:{account.account_id}", "account.tier.upgrade", body, idempotency_key
         )
@@ -239,9 +335,7 @@ def build_router() -> APIRouter:
                 sandbox.store,
                 sandbox.settings,
                 identity,
-                lambda tx: service.upgrade_tier(
-                    tx, sandbox.settings, account.account_id, body.target_tier, base_url
-                ),
+                lambda tx: _upgrade(tx, sandbox, account.account_id, body.target_tier, base_url),
             ),
         )
 

@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from infrai_jupyter.contract import TOPUP_MAX_USD, TopupRequest
 
 from . import service
-from .context import base_url_of, sandbox_of
+from .context import base_url_of, checkout_url, sandbox_of
 from .store import Account, Topup
 
 PRESET_AMOUNTS = ("5", "10", "25", "50")
@@ -164,7 +164,7 @@ def build_router() -> APIRouter:
         if topup.return_url and _is_http_url(topup.return_url):
             target = _with_outcome(topup.return_url, topup)
         else:
-            target = f"{base_url_of(request)}/checkout/{topup.topup_id}"
+            target = checkout_url(base_url_of(request), topup.topup_id)
         return RedirectResponse(target, status_code=303, headers=_HEADERS)
 
     @router.post("/checkout/{topup_id}/pay")
@@ -207,7 +207,7 @@ def build_router() -> APIRouter:
             if account is None:
                 return _not_found()
             topup = service.create_topup(tx, account.account_id, amount, None)
-        target = f"{base_url_of(request)}/checkout/{topup.topup_id}"
+        target = checkout_url(base_url_of(request), topup.topup_id)
         return RedirectResponse(target, status_code=303, headers=_HEADERS)
 
     return router

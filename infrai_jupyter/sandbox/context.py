@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from .settings import SandboxSettings
-from .store import Store
+from .store import Account, Store
 
 _WINDOW_SECONDS = 60.0
 
@@ -63,3 +63,13 @@ def sandbox_of(request: Request) -> Sandbox:
 def base_url_of(request: Request) -> str:
     """The URL the client used to reach this server, so links work on any host and port."""
     return str(request.base_url).rstrip("/")
+
+
+def checkout_url(base_url: str, topup_id: str) -> str:
+    """The hosted checkout page of a top-up."""
+    return f"{base_url}/checkout/{topup_id}"
+
+
+def add_funds_url(base_url: str, account: Account) -> str:
+    """The activation's add-funds link: the funding token is the capability."""
+    return f"{base_url}/add-funds/{account.funding_token}"

@@ -35,7 +35,7 @@ from pydantic import BaseModel
 
 from infrai_jupyter.contract import ErrorCode
 
-from .errors import ApiError
+from .envelopes import ApiError
 from .settings import SandboxSettings
 from .store import IdempotencyRecord, Store, Transaction
 

@@ -1,31 +1,22 @@
 """The account rules (activation, top-ups, tiers) on top of a ``Transaction``.
 
-Storage-agnostic on purpose: these functions decide, the store only persists. Money is
-integer cents here; ``Decimal`` dollars appear only at the edges.
+Storage-agnostic and HTTP-agnostic on purpose: these functions decide and return domain
+objects (or raise domain errors); the store only persists, and ``api``/``checkout`` turn
+the results into responses. Money is integer cents here; ``Decimal`` dollars appear
+only at the edges.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from infrai_jupyter.contract import (
-    PROJECT_KEY_PREFIX,
-    AccountSummary,
-    ActivateRequest,
-    ActivateResult,
-    ErrorCode,
-    KeyInfo,
-    TopupRecord,
-    dollars,
-    mask_key,
-)
+from infrai_jupyter.contract import PROJECT_KEY_PREFIX, ActivateRequest, dollars, mask_key
 
-from .errors import ApiError
-from .idempotency import StoredResponse
-from .responses import success_payload
 from .settings import SandboxSettings
 from .store import Account, ProjectKey, Topup, Transaction
 
@@ -50,27 +41,63 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _new_id(prefix: str) -> str:
+def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(12)}"
 
 
-def add_funds_url(base_url: str, account: Account) -> str:
-    return f"{base_url}/add-funds/{account.funding_token}"
+def random_project_key(account_id: str) -> str:
+    """A project key nobody can recompute: 256 random bits."""
+    return PROJECT_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A new account, its primary key (the only time it exists in clear) and its trial."""
+
+    account: Account
+    api_key: str
+    trial_granted: bool
+    trial_cents: int
+
+
+class InsufficientCredit(Exception):
+    """The balance does not cover a tier's price."""
+
+    def __init__(self, account: Account, tier: str, price_cents: int) -> None:
+        super().__init__(f"{tier} costs {price_cents} cents")
+        self.account = account
+        self.tier = tier
+        self.price_cents = price_cents
+
+    @property
+    def missing_cents(self) -> int:
+        return self.price_cents - self.account.balance_cents
+
+
+class UnknownAccount(LookupError):
+    """The account vanished between authentication and the write (a reset database)."""
 
 
 def activate(
-    tx: Transaction, settings: SandboxSettings, body: ActivateRequest, base_url: str
-) -> StoredResponse:
-    """Create an anonymous account and its primary key; grant the trial once per device."""
+    tx: Transaction,
+    settings: SandboxSettings,
+    body: ActivateRequest,
+    issue_key: Callable[[str], str] = random_project_key,
+) -> Activation:
+    """Create an anonymous account and its primary key; grant the trial once per device.
+
+    ``issue_key`` makes the key for the new account id (see ``api`` for why a replay
+    may need to make the same key again); only its hash is stored.
+    """
     created_at = now()
     region = settings.default_region if body.region == "auto" else body.region
     account = Account(
-        _new_id("acct"), _new_id("proj"), "free", 0, region, secrets.token_urlsafe(24), created_at
+        new_id("acct"), new_id("proj"), "free", 0, region, secrets.token_urlsafe(24), created_at
     )
     tx.insert_account(account)
-    api_key = PROJECT_KEY_PREFIX + secrets.token_urlsafe(32)
+    api_key = issue_key(account.account_id)
     key = ProjectKey(
-        _new_id("key"),
+        new_id("key"),
         account.account_id,
         PRIMARY_KEY_LABEL,
         PRIMARY_KEY_SCOPES,
@@ -82,47 +109,7 @@ def activate(
     granted = tx.claim_trial(sha256(body.device_fingerprint), account.account_id, created_at)
     if granted and trial_cents > 0:
         tx.post_ledger(account.account_id, trial_cents, "trial", account.account_id, created_at)
-    if granted:
-        notice = f"Sandbox trial credit of ${usd(trial_cents)} added."
-    else:
-        notice = (
-            "No trial credit: this device already received one. "
-            "Add funds at checkout_url to use paid features."
-        )
-    result = ActivateResult(
-        account_id=account.account_id,
-        project_id=account.project_id,
-        primary_api_key=api_key,
-        trial_credit_usd=usd(trial_cents if granted else 0),
-        trial_granted=granted,
-        region=region,
-        checkout_url=add_funds_url(base_url, account),
-        notice=notice,
-    )
-    return StoredResponse(200, success_payload(result))
-
-
-def key_info(key: ProjectKey) -> KeyInfo:
-    return KeyInfo(
-        key_id=key.key_id,
-        label=key.label,
-        scopes=list(key.scopes),
-        created_at=key.created_at,
-        masked_key=key.masked_key,
-    )
-
-
-def topup_record(topup: Topup, base_url: str) -> TopupRecord:
-    checkout_url = f"{base_url}/checkout/{topup.topup_id}"
-    return TopupRecord(
-        topup_id=topup.topup_id,
-        amount_usd=usd(topup.amount_cents),
-        state=topup.state,
-        checkout_url=checkout_url,
-        next_action_url=checkout_url,
-        return_url=topup.return_url,
-        created_at=topup.created_at,
-    )
+    return Activation(account, api_key, granted, trial_cents if granted else 0)
 
 
 def create_topup(
@@ -157,53 +144,17 @@ def settle_topup(tx: Transaction, topup_id: str, pay: bool) -> Topup | None:
     return tx.get_topup(topup_id)
 
 
-def account_summary(account: Account) -> AccountSummary:
-    return AccountSummary(
-        account_id=account.account_id,
-        kind="anonymous",
-        status="active",
-        tier=account.tier,
-        balance_usd=usd(account.balance_cents),
-    )
-
-
-def unknown_tier_error(settings: SandboxSettings, tier: str) -> ApiError:
-    valid = sorted(settings.tier_prices, key=lambda name: settings.tier_prices[name])
-    return ApiError(
-        422,
-        ErrorCode.VALIDATION_ERROR,
-        f"Invalid target_tier: unknown tier {tier!r}; valid tiers are {', '.join(valid)}.",
-        {"fields": [{"field": "target_tier", "problem": "unknown tier"}], "valid_tiers": valid},
-    )
-
-
-def upgrade_tier(
-    tx: Transaction, settings: SandboxSettings, account_id: str, tier: str, base_url: str
-) -> StoredResponse:
+def upgrade_tier(tx: Transaction, settings: SandboxSettings, account_id: str, tier: str) -> Account:
     """Move to ``tier``, charging its price once; staying on the same tier is free."""
     account = tx.get_account(account_id)
     if account is None:
-        raise ApiError(404, ErrorCode.NOT_FOUND, "This account no longer exists.")
-    if account.tier != tier:
-        price = cents(settings.tier_prices[tier])
-        if account.balance_cents < price:
-            missing = price - account.balance_cents
-            error = ApiError(
-                402,
-                ErrorCode.INSUFFICIENT_CREDIT,
-                f"The {tier} tier costs ${usd(price)} but the balance is "
-                f"${usd(account.balance_cents)}: add at least ${usd(missing)} and retry.",
-                {
-                    "tier": tier,
-                    "required_usd": float(usd(price)),
-                    "balance_usd": float(usd(account.balance_cents)),
-                    "missing_usd": float(usd(missing)),
-                    "checkout_url": f"{add_funds_url(base_url, account)}?amount={usd(missing)}",
-                },
-            )
-            return StoredResponse(402, error.payload())
-        if price:
-            tx.post_ledger(account_id, -price, "tier_upgrade", _new_id("upg"), now())
-        tx.set_tier(account_id, tier)
-        account = tx.get_account(account_id) or account
-    return StoredResponse(200, success_payload(account_summary(account)))
+        raise UnknownAccount(account_id)
+    if account.tier == tier:
+        return account
+    price = cents(settings.tier_prices[tier])
+    if account.balance_cents < price:
+        raise InsufficientCredit(account, tier, price)
+    if price:
+        tx.post_ledger(account_id, -price, "tier_upgrade", new_id("upg"), now())
+    tx.set_tier(account_id, tier)
+    return tx.get_account(account_id) or account

@@ -12,7 +12,7 @@ import pytest
 
 from infrai_jupyter.contract import ErrorCode, TopupRequest
 from infrai_jupyter.sandbox import SandboxSettings
-from infrai_jupyter.sandbox.errors import ApiError
+from infrai_jupyter.sandbox.envelopes import ApiError
 from infrai_jupyter.sandbox.idempotency import (
     StoredResponse,
     execute_once,

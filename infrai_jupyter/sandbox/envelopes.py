@@ -1,0 +1,172 @@
+"""Errors and envelopes: ``ApiError``, the one writer of responses, and the error handlers.
+
+Every failure, whoever raises it, ends in one of the handlers installed by
+``install_error_handlers``: our ``ApiError``, FastAPI's request validation, Starlette's
+routing 404/405, and any uncaught exception (500, no traceback in the body). A client
+therefore never sees a framework error page, and every ``/v1`` answer is the envelope.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uuid6 import uuid7
+
+from infrai_jupyter.contract import IDEMPOTENT_REPLAYED_HEADER, ErrorBody, ErrorCode, Metadata
+
+VENDOR = "sandbox"
+
+_STATUS_CODES = {
+    400: ErrorCode.INVALID_REQUEST,
+    401: ErrorCode.UNAUTHENTICATED,
+    403: ErrorCode.PERMISSION_DENIED,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    409: ErrorCode.CONFLICT,
+    422: ErrorCode.VALIDATION_ERROR,
+    429: ErrorCode.RATE_LIMITED,
+}
+
+
+class ApiError(Exception):
+    """A failure the client should see as an error envelope with this status and code."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: ErrorCode,
+        message: str,
+        details: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.details = dict(details or {})
+        self.headers = dict(headers or {})
+
+    def payload(self) -> dict[str, Any]:
+        """The envelope without metadata: what is stored for an idempotent replay."""
+        error = ErrorBody(code=self.code.value, message=self.message, details=self.details)
+        return {"ok": False, "data": None, "error": error.model_dump(mode="json")}
+
+
+class RequestClockMiddleware:
+    """Give every HTTP request a UUID v7 and a start time before any route or handler runs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            state = scope.setdefault("state", {})
+            state["request_id"] = str(uuid7())
+            state["started"] = time.perf_counter()
+        await self.app(scope, receive, send)
+
+
+def success_payload(result: BaseModel) -> dict[str, Any]:
+    """The success envelope for ``result``, without metadata."""
+    return {"ok": True, "data": result.model_dump(mode="json"), "error": None}
+
+
+def envelope_response(
+    request: Request,
+    status_code: int,
+    payload: Mapping[str, Any],
+    *,
+    headers: Mapping[str, str] | None = None,
+    replayed: bool = False,
+) -> JSONResponse:
+    """Send ``payload`` (ok/data/error) with fresh metadata for this request."""
+    state = request.scope.get("state", {})
+    started = state.get("started", time.perf_counter())
+    metadata = Metadata(
+        cost_usd=Decimal("0"),
+        latency_ms=round((time.perf_counter() - started) * 1000),
+        vendor=VENDOR,
+        cache_hit=replayed,
+        request_id=state.get("request_id") or str(uuid7()),
+    )
+    body = {**payload, "metadata": metadata.model_dump(mode="json")}
+    all_headers = dict(headers or {})
+    if replayed:
+        all_headers[IDEMPOTENT_REPLAYED_HEADER] = "true"
+    return JSONResponse(body, status_code=status_code, headers=all_headers)
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    # ("body", "amount_usd") -> "amount_usd"; ("header", "Idempotency-Key") -> "Idempotency-Key"
+    return ".".join(str(part) for part in location[1:]) or str(location[0])
+
+
+def _validation_error(exc: RequestValidationError) -> ApiError:
+    errors = list(exc.errors())
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return ApiError(
+            400,
+            ErrorCode.INVALID_REQUEST,
+            "The request body is not valid JSON; send a JSON object with "
+            "Content-Type: application/json.",
+        )
+    fields = [
+        {"field": _field_name(tuple(error["loc"])), "problem": str(error["msg"])}
+        for error in errors
+    ]
+    summary = "; ".join(f"{item['field']}: {item['problem']}" for item in fields)
+    return ApiError(422, ErrorCode.VALIDATION_ERROR, f"Invalid {summary}", {"fields": fields})
+
+
+async def _on_api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return envelope_response(request, exc.status_code, exc.payload(), headers=exc.headers)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return await _on_api_error(request, _validation_error(exc))
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (no such route, wrong method) in our envelope."""
+    assert isinstance(exc, HTTPException)
+    code = _STATUS_CODES.get(exc.status_code, ErrorCode.INVALID_REQUEST)
+    if exc.status_code == 404:
+        message = f"No route {request.method} {request.url.path}; the API lives under /v1."
+    elif exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        message = f"{request.method} is not allowed on {request.url.path}; use {allowed}."
+    else:
+        message = str(exc.detail)
+    error = ApiError(exc.status_code, code, message, headers=exc.headers)
+    return await _on_api_error(request, error)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    error = ApiError(
+        500,
+        ErrorCode.INTERNAL_ERROR,
+        "The sandbox hit an unexpected error; it is logged on the server. "
+        "Retrying with the same Idempotency-Key is safe.",
+    )
+    return await _on_api_error(request, error)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Make every failure of ``app`` an error envelope with a request id and latency."""
+    app.add_middleware(RequestClockMiddleware)
+    app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(HTTPException, _on_http_exception)
+    app.add_exception_handler(Exception, _on_unexpected)
