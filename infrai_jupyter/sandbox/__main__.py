@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import uvicorn
+
+from infrai_jupyter.contract.money import AmountError, parse_amount
 
 from .app import create_app
 from .server import bind_socket, is_loopback, url_for
@@ -16,14 +18,12 @@ from .settings import SandboxSettings, default_db_path
 from .store import SqliteStore, StoreError
 
 
-def _dollars(text: str) -> Decimal:
+def _trial_credit(text: str) -> Decimal:
+    """Dollars read as the magics and the form read them; zero turns the trial off."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"not an amount: {text!r}") from None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
-        raise argparse.ArgumentTypeError(f"need dollars >= 0 with at most two decimals: {text}")
-    return value
+        return parse_amount(text, minimum=Decimal("0"), maximum=None)
+    except AmountError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         "--reset", action="store_true", help="delete the database first (fresh classroom)"
     )
     parser.add_argument(
-        "--trial-credit", type=_dollars, default=Decimal("2.00"), help="trial credit in USD"
+        "--trial-credit", type=_trial_credit, default=Decimal("2.00"), help="trial credit in USD"
     )
     parser.add_argument(
         "--rate-limit", type=int, default=None, help="requests per minute per key (off)"

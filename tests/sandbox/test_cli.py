@@ -68,3 +68,18 @@ def test_a_remote_host_needs_an_explicit_flag(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--allow-remote" in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "says"), [("0.001", "2 decimals"), ("-1", "at least $0.00"), ("ten", "not a number")]
+)
+def test_a_bad_trial_credit_is_refused_in_the_words_the_magics_use(
+    tmp_path: Path, value: str, says: str
+) -> None:
+    command = [sys.executable, "-m", "infrai_jupyter.sandbox", "--db", str(tmp_path / "x")]
+    result = subprocess.run(
+        [*command, "--trial-credit", value], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "--trial-credit" in result.stderr and says in result.stderr
+    assert not (tmp_path / "x").exists()
