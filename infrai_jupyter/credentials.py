@@ -19,11 +19,12 @@ import logging
 import os
 import tempfile
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .contract import HOSTED_BASE_URL, mask_key
-from .errors import CredentialsError
+from .contract.keys import KeyFormatError, check_key
+from .errors import CredentialsError, InvalidKeyError
 
 logger = logging.getLogger("infrai_jupyter")
 
@@ -84,7 +85,7 @@ def load_credentials(path: Path | None = None) -> StoredCredentials | None:
         raise CredentialsError(f"Cannot read {path}: {exc.strerror}.") from exc
     try:
         document = json.loads(text)
-        return StoredCredentials(
+        stored = StoredCredentials(
             api_key=str(document["api_key"]),
             base_url=str(document.get("base_url") or HOSTED_BASE_URL),
             region=str(document.get("region") or "auto"),
@@ -97,6 +98,8 @@ def load_credentials(path: Path | None = None) -> StoredCredentials | None:
             f"{path} is not a valid infrai credentials file. Delete it and run "
             "infra.activate() again, or set INFRAI_API_KEY."
         ) from exc
+    api_key = checked_key(stored.api_key, str(path), _file_fix(path))
+    return replace(stored, api_key=api_key)
 
 
 def write_credentials(credentials: StoredCredentials, path: Path | None = None) -> Path:
@@ -167,11 +170,11 @@ def resolve_config(
     environ = dict(os.environ) if environ is None else environ
     explicit_base_url = base_url or environ.get(BASE_URL_ENV) or None
     if api_key:
-        return ResolvedConfig(api_key, "argument", explicit_base_url or HOSTED_BASE_URL)
+        key = checked_key(api_key, "the api_key argument", _ARGUMENT_FIX)
+        return ResolvedConfig(key, "argument", explicit_base_url or HOSTED_BASE_URL)
     if environ.get(API_KEY_ENV):
-        return ResolvedConfig(
-            environ[API_KEY_ENV], API_KEY_ENV, explicit_base_url or HOSTED_BASE_URL
-        )
+        key = checked_key(environ[API_KEY_ENV], f"the {API_KEY_ENV} environment variable", _ENV_FIX)
+        return ResolvedConfig(key, API_KEY_ENV, explicit_base_url or HOSTED_BASE_URL)
     stored = load_credentials(path)
     if stored is not None and (
         explicit_base_url is None or explicit_base_url.rstrip("/") == stored.base_url.rstrip("/")
@@ -179,6 +182,34 @@ def resolve_config(
         source = str(path or credentials_path())
         return ResolvedConfig(stored.api_key, source, stored.base_url, stored.region)
     return ResolvedConfig(None, "none", explicit_base_url or HOSTED_BASE_URL)
+
+
+_ARGUMENT_FIX = (
+    "Pass the full key as activation returned it: ifr_pk_proj_ followed by letters, "
+    "digits, '_' and '-' (strip what you read from a file)."
+)
+_ENV_FIX = (
+    f"Set {API_KEY_ENV} to the full key (%env {API_KEY_ENV}=ifr_pk_proj_...), "
+    "or unset it to use the saved credentials."
+)
+
+
+def checked_key(key: str, source: str, fix: str) -> str:
+    """The key from ``source`` once :func:`check_key` accepts it, else an InvalidKeyError.
+
+    The error names where the key came from and how to fix it there; the key is masked.
+    """
+    try:
+        return check_key(key)
+    except KeyFormatError as exc:
+        raise InvalidKeyError(f"{exc} It came from {source}. {fix}") from None
+
+
+def _file_fix(path: Path) -> str:
+    return (
+        f"Correct it in {path}, or set {API_KEY_ENV} to a valid key. Do not delete the "
+        "file if it holds your only copy of the key: the key is the account and its money."
+    )
 
 
 def device_fingerprint() -> str:
