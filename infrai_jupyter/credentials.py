@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import hashlib
+import ipaddress
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ import tempfile
 import uuid
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .contract import HOSTED_BASE_URL, mask_key
 from .contract.keys import KeyFormatError, check_key
@@ -174,7 +176,9 @@ def resolve_config(
         return ResolvedConfig(key, "argument", explicit_base_url or HOSTED_BASE_URL)
     if environ.get(API_KEY_ENV):
         key = checked_key(environ[API_KEY_ENV], f"the {API_KEY_ENV} environment variable", _ENV_FIX)
-        return ResolvedConfig(key, API_KEY_ENV, explicit_base_url or HOSTED_BASE_URL)
+        destination = explicit_base_url or HOSTED_BASE_URL
+        _notice_environment_key_destination(key, destination)
+        return ResolvedConfig(key, API_KEY_ENV, destination)
     stored = load_credentials(path)
     if stored is not None and (
         explicit_base_url is None or explicit_base_url.rstrip("/") == stored.base_url.rstrip("/")
@@ -182,6 +186,58 @@ def resolve_config(
         source = str(path or credentials_path())
         return ResolvedConfig(stored.api_key, source, stored.base_url, stored.region)
     return ResolvedConfig(None, "none", explicit_base_url or HOSTED_BASE_URL)
+
+
+_noticed_destinations: set[tuple[str, str]] = set()
+
+
+def _notice_environment_key_destination(key: str, base_url: str) -> None:
+    """Log once per (key, server) when the environment's key goes to a third server.
+
+    ``INFRAI_API_KEY`` is set for every notebook of a user, so a base URL pointed at
+    someone else's server hands that server the key. The hosted API and this machine
+    are expected; anything else is said once, on the logger (a ``warnings.warn`` would
+    become an exception under ``-W error``, refusing a proxy the user chose on purpose).
+    """
+    origin = _third_party_origin(base_url)
+    if origin is None or (mask_key(key), origin) in _noticed_destinations:
+        return
+    _noticed_destinations.add((mask_key(key), origin))
+    logger.warning(
+        "The key in %s (%s) goes to %s, which is neither the hosted infrai API (%s) nor "
+        "this machine: whoever runs that server can spend its balance. If you did not mean "
+        "that, unset %s or pass another base_url. (Said once per key and server.)",
+        API_KEY_ENV,
+        mask_key(key),
+        origin,
+        HOSTED_BASE_URL,
+        BASE_URL_ENV,
+    )
+
+
+def _third_party_origin(base_url: str) -> str | None:
+    """``scheme://host[:port]`` of a server that is not hosted nor loopback, else ``None``."""
+    try:
+        parts = urlsplit(base_url.strip())
+        host, port = (parts.hostname or ""), parts.port
+    except ValueError:
+        return None  # not a URL at all: the client refuses it before anything is sent
+    origin = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}".lower()
+    hosted = urlsplit(HOSTED_BASE_URL)
+    if not host or _is_loopback(host):
+        return None
+    if (parts.scheme, host, port or 443) == (hosted.scheme, hosted.hostname, 443):
+        return None
+    return origin
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 _ARGUMENT_FIX = (
