@@ -12,12 +12,13 @@ import platform
 import uuid
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 from pydantic import ValidationError
 
+from ._requester import ResultT
 from ._version import __version__
 from ._wire import canonical_json, is_retryable, parse_envelope, retry_delay
 from .contract import (
@@ -36,13 +37,12 @@ from .credentials import (
     save_activation,
 )
 from .errors import APIConnectionError, APITimeoutError, InfraiError, MalformedResponseError
-from .results import RESULT_TYPES, ActivateResult, Result
+from .results import ActivateResult
 
 logger = logging.getLogger("infrai_jupyter")
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
-ResultT = TypeVar("ResultT", bound=Result)
 
 
 class BaseClient:
@@ -91,7 +91,11 @@ class BaseClient:
         path_params: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
     ) -> httpx.Request:
-        """Build the one request every attempt of a call will send, key included."""
+        """Build the one request every attempt of a call will send, key and timeout included.
+
+        The timeout travels on the request, as ``httpx.Client.build_request`` puts it
+        there, so it holds whatever ``http_client`` sends it and on every httpx version.
+        """
         route = ROUTES[route_name]
         headers = {
             "Accept": "application/json",
@@ -108,9 +112,16 @@ class BaseClient:
         segments = {name: _path_segment(value) for name, value in (path_params or {}).items()}
         path = route.path.format(**segments)
         url = self.base_url.rstrip("/") + path
-        return httpx.Request(route.method, url, headers=headers, content=content)
+        return httpx.Request(
+            route.method,
+            url,
+            headers=headers,
+            content=content,
+            extensions={"timeout": self.timeout.as_dict()},
+        )
 
-    def _parse(self, route_name: str, response: httpx.Response) -> Result:
+    def _parse(self, response: httpx.Response, cast_to: type[ResultT]) -> ResultT:
+        """The result of type ``cast_to`` that ``response`` holds, or the error it describes."""
         request = response.request
         data, metadata = parse_envelope(
             response.status_code,
@@ -119,15 +130,14 @@ class BaseClient:
             method=request.method,
             url=str(request.url),
         )
-        result_type = RESULT_TYPES[route_name]
         try:
-            return result_type.from_response(data, metadata, self.base_url)
+            return cast_to.from_response(data, metadata, self.base_url)
         except ValidationError as exc:
             # Name the fields only: pydantic's own message quotes the input, which may
             # hold a project key (an activation's data).
             fields = ", ".join(sorted({_location(error["loc"]) for error in exc.errors()}))
             raise MalformedResponseError(
-                f"its 'data' is not a valid {result_type.__name__} (check: {fields})",
+                f"its 'data' is not a valid {cast_to.__name__} (check: {fields})",
                 status_code=response.status_code,
                 content_type=response.headers.get("content-type", ""),
                 method=request.method,
@@ -236,9 +246,3 @@ def _user_agent() -> str:
     return (
         f"infrai-jupyter/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
     )
-
-
-def expect_result(result: Result, result_type: type[ResultT]) -> ResultT:
-    if not isinstance(result, result_type):  # a ROUTES/RESULT_TYPES mismatch, not user error
-        raise TypeError(f"expected {result_type.__name__}, got {type(result).__name__}")
-    return result

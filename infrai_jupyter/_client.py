@@ -19,13 +19,13 @@ from ._base_client import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     BaseClient,
-    expect_result,
     translate_transport_error,
 )
+from ._requester import ResultT
 from .contract import Region
 from .errors import InfraiError
 from .resources import Account, AsyncAccount
-from .results import ActivateResult, Result
+from .results import ActivateResult
 
 __all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "AsyncInfraiClient", "InfraiClient"]
 
@@ -64,20 +64,19 @@ class InfraiClient(BaseClient):
     ) -> ActivateResult:
         """Create an anonymous account with trial credit, and use its key from now on."""
         body = self._activation_body(region, device_kind, device_fingerprint)
-        result = expect_result(
-            self._call("infra.activate", body, idempotency_key=idempotency_key), ActivateResult
-        )
+        result = self._call("infra.activate", ActivateResult, body, idempotency_key=idempotency_key)
         self._adopt(result, write_credentials)
         return result
 
     def _call(
         self,
         route_name: str,
+        cast_to: type[ResultT],
         body: Mapping[str, Any] | None = None,
         *,
         path_params: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
-    ) -> Result:
+    ) -> ResultT:
         request = self._build_request(
             route_name, body, path_params=path_params, idempotency_key=idempotency_key
         )
@@ -90,7 +89,7 @@ class InfraiClient(BaseClient):
                 cause: BaseException = exc
             else:
                 try:
-                    return self._parse(route_name, response)
+                    return self._parse(response, cast_to)
                 except InfraiError as exc:
                     error, cause = exc, exc
             delay = self._next_delay(error, attempt, request)
@@ -164,9 +163,8 @@ class AsyncInfraiClient(BaseClient):
     ) -> ActivateResult:
         """Create an anonymous account with trial credit, and use its key from now on."""
         body = self._activation_body(region, device_kind, device_fingerprint)
-        result = expect_result(
-            await self._call("infra.activate", body, idempotency_key=idempotency_key),
-            ActivateResult,
+        result = await self._call(
+            "infra.activate", ActivateResult, body, idempotency_key=idempotency_key
         )
         self._adopt(result, write_credentials)
         return result
@@ -174,11 +172,12 @@ class AsyncInfraiClient(BaseClient):
     async def _call(
         self,
         route_name: str,
+        cast_to: type[ResultT],
         body: Mapping[str, Any] | None = None,
         *,
         path_params: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
-    ) -> Result:
+    ) -> ResultT:
         request = self._build_request(
             route_name, body, path_params=path_params, idempotency_key=idempotency_key
         )
@@ -191,7 +190,7 @@ class AsyncInfraiClient(BaseClient):
                 cause: BaseException = exc
             else:
                 try:
-                    return self._parse(route_name, response)
+                    return self._parse(response, cast_to)
                 except InfraiError as exc:
                     error, cause = exc, exc
             delay = self._next_delay(error, attempt, request)

@@ -1,24 +1,22 @@
 """``client.account`` and its parts, as a sync and an async twin per area.
 
-Each method names its route, shapes the body and says which result it returns;
-the client's request loop does the rest.
+Each method names its route, shapes the body and names the result it returns
+(``cast_to``); the client's request loop does the rest. Resources see the client
+only through :mod:`~infrai_jupyter._requester`'s protocols.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ._base_client import expect_result
+from ._requester import AsyncRequester, Requester
 from .results import AccountSummary, Balance, KeyList, TopupList, TopupRecord
-
-if TYPE_CHECKING:
-    from ._client import AsyncInfraiClient, InfraiClient
 
 
 class Account:
     """``client.account``: balance, top-ups, keys and tier."""
 
-    def __init__(self, client: InfraiClient) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
         self.keys = Keys(client)
         self.tier = Tier(client)
@@ -26,7 +24,7 @@ class Account:
 
     def balance(self) -> Balance:
         """The wallet balance: ``{balance_usd, currency}``."""
-        return expect_result(self._client._call("account.balance"), Balance)
+        return self._client._call("account.balance", Balance)
 
     def topup(
         self,
@@ -37,58 +35,57 @@ class Account:
     ) -> TopupRecord:
         """Start a top-up; open ``checkout_url`` to pay. Retries never create a second one."""
         body = {"amount_usd": amount_usd, "return_url": return_url}
-        return expect_result(
-            self._client._call("account.topup", body, idempotency_key=idempotency_key),
-            TopupRecord,
+        return self._client._call(
+            "account.topup", TopupRecord, body, idempotency_key=idempotency_key
         )
 
 
 class Keys:
     """``client.account.keys``."""
 
-    def __init__(self, client: InfraiClient) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     def list(self) -> KeyList:
         """The account's project keys: ``{items: [{key_id, label, scopes, created_at}]}``."""
-        return expect_result(self._client._call("account.keys.list"), KeyList)
+        return self._client._call("account.keys.list", KeyList)
 
 
 class Tier:
     """``client.account.tier``."""
 
-    def __init__(self, client: InfraiClient) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     def upgrade(self, *, target_tier: str, idempotency_key: str | None = None) -> AccountSummary:
         """Move to ``target_tier``; raises ``InsufficientCreditError`` when funds are short."""
         body = {"target_tier": target_tier}
-        return expect_result(
-            self._client._call("account.tier.upgrade", body, idempotency_key=idempotency_key),
-            AccountSummary,
+        return self._client._call(
+            "account.tier.upgrade", AccountSummary, body, idempotency_key=idempotency_key
         )
 
 
 class Topups:
     """``client.account.topups``: follow a top-up after its checkout link was opened."""
 
-    def __init__(self, client: InfraiClient) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     def list(self) -> TopupList:
-        return expect_result(self._client._call("account.topups.list"), TopupList)
+        """The account's top-ups, newest first."""
+        return self._client._call("account.topups.list", TopupList)
 
     def retrieve(self, topup_id: str) -> TopupRecord:
-        return expect_result(
-            self._client._call("account.topups.retrieve", path_params={"topup_id": topup_id}),
-            TopupRecord,
+        """One top-up by its id, e.g. to see whether it was paid."""
+        return self._client._call(
+            "account.topups.retrieve", TopupRecord, path_params={"topup_id": topup_id}
         )
 
 
 class AsyncAccount:
     """``client.account`` of :class:`AsyncInfraiClient`."""
 
-    def __init__(self, client: AsyncInfraiClient) -> None:
+    def __init__(self, client: AsyncRequester) -> None:
         self._client = client
         self.keys = AsyncKeys(client)
         self.tier = AsyncTier(client)
@@ -96,7 +93,7 @@ class AsyncAccount:
 
     async def balance(self) -> Balance:
         """The wallet balance: ``{balance_usd, currency}``."""
-        return expect_result(await self._client._call("account.balance"), Balance)
+        return await self._client._call("account.balance", Balance)
 
     async def topup(
         self,
@@ -107,49 +104,50 @@ class AsyncAccount:
     ) -> TopupRecord:
         """Start a top-up; open ``checkout_url`` to pay. Retries never create a second one."""
         body = {"amount_usd": amount_usd, "return_url": return_url}
-        return expect_result(
-            await self._client._call("account.topup", body, idempotency_key=idempotency_key),
-            TopupRecord,
+        return await self._client._call(
+            "account.topup", TopupRecord, body, idempotency_key=idempotency_key
         )
 
 
 class AsyncKeys:
     """``client.account.keys`` of :class:`AsyncInfraiClient`."""
 
-    def __init__(self, client: AsyncInfraiClient) -> None:
+    def __init__(self, client: AsyncRequester) -> None:
         self._client = client
 
     async def list(self) -> KeyList:
-        return expect_result(await self._client._call("account.keys.list"), KeyList)
+        """The account's project keys: ``{items: [{key_id, label, scopes, created_at}]}``."""
+        return await self._client._call("account.keys.list", KeyList)
 
 
 class AsyncTier:
     """``client.account.tier`` of :class:`AsyncInfraiClient`."""
 
-    def __init__(self, client: AsyncInfraiClient) -> None:
+    def __init__(self, client: AsyncRequester) -> None:
         self._client = client
 
     async def upgrade(
         self, *, target_tier: str, idempotency_key: str | None = None
     ) -> AccountSummary:
+        """Move to ``target_tier``; raises ``InsufficientCreditError`` when funds are short."""
         body = {"target_tier": target_tier}
-        return expect_result(
-            await self._client._call("account.tier.upgrade", body, idempotency_key=idempotency_key),
-            AccountSummary,
+        return await self._client._call(
+            "account.tier.upgrade", AccountSummary, body, idempotency_key=idempotency_key
         )
 
 
 class AsyncTopups:
     """``client.account.topups`` of :class:`AsyncInfraiClient`."""
 
-    def __init__(self, client: AsyncInfraiClient) -> None:
+    def __init__(self, client: AsyncRequester) -> None:
         self._client = client
 
     async def list(self) -> TopupList:
-        return expect_result(await self._client._call("account.topups.list"), TopupList)
+        """The account's top-ups, newest first."""
+        return await self._client._call("account.topups.list", TopupList)
 
     async def retrieve(self, topup_id: str) -> TopupRecord:
-        return expect_result(
-            await self._client._call("account.topups.retrieve", path_params={"topup_id": topup_id}),
-            TopupRecord,
+        """One top-up by its id, e.g. to see whether it was paid."""
+        return await self._client._call(
+            "account.topups.retrieve", TopupRecord, path_params={"topup_id": topup_id}
         )

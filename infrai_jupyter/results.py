@@ -283,15 +283,3 @@ class AccountSummary(Result, contract.AccountSummary):
 
 def _date(moment: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else ""
-
-
-RESULT_TYPES: dict[str, type[Result]] = {
-    "infra.activate": ActivateResult,
-    "account.balance": Balance,
-    "account.topup": TopupRecord,
-    "account.topups.list": TopupList,
-    "account.topups.retrieve": TopupRecord,
-    "account.keys.list": KeyList,
-    "account.tier.upgrade": AccountSummary,
-}
-"""Which result object each route of :data:`~infrai_jupyter.contract.ROUTES` returns."""

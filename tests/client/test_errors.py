@@ -13,7 +13,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from infrai_jupyter import InfraiClient
+from infrai_jupyter import AsyncInfraiClient, InfraiClient
 from infrai_jupyter.contract import PROJECT_KEY_PREFIX
 from infrai_jupyter.errors import (
     APIConnectionError,
@@ -292,3 +292,37 @@ def test_every_error_is_an_infrai_error() -> None:
         RateLimitError,
     ):
         assert issubclass(error_class, InfraiError)
+
+
+def test_the_clients_timeout_holds_with_an_injected_http_client(
+    client: InfraiClient, sandbox_factory: SandboxFactory
+) -> None:
+    """An ``http_client`` made with a generous timeout of its own still obeys ``timeout=``."""
+    slow = sandbox_factory(processing_delay_seconds=2.0)
+    patient_http = httpx.Client(timeout=60)
+    impatient = InfraiClient(
+        api_key=client.config.api_key,
+        base_url=slow.url,
+        timeout=0.2,
+        max_retries=0,
+        http_client=patient_http,
+    )
+    with impatient, pytest.raises(APITimeoutError):
+        impatient.account.topup(amount_usd=5)
+
+
+@pytest.mark.anyio
+async def test_the_async_clients_timeout_holds_with_an_injected_http_client(
+    client: InfraiClient, sandbox_factory: SandboxFactory
+) -> None:
+    slow = sandbox_factory(processing_delay_seconds=2.0)
+    impatient = AsyncInfraiClient(
+        api_key=client.config.api_key,
+        base_url=slow.url,
+        timeout=0.2,
+        max_retries=0,
+        http_client=httpx.AsyncClient(timeout=60),
+    )
+    async with impatient:
+        with pytest.raises(APITimeoutError):
+            await impatient.account.topup(amount_usd=5)
