@@ -7,16 +7,19 @@ sends a request, over this one base.
 
 from __future__ import annotations
 
+import copy as _copy
 import logging
 import platform
+import threading
 import uuid
 from collections.abc import Mapping
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import ValidationError
+from typing_extensions import Self
 
 from ._requester import ResultT
 from ._version import __version__
@@ -45,22 +48,109 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
 
 
-class BaseClient:
-    """Configuration and request building shared by the sync and async clients."""
+HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
+
+
+class SharedHttp(Generic[HttpT]):
+    """One httpx client shared by a client and its copies; closed when the last lets go."""
+
+    def __init__(self, http: HttpT) -> None:
+        self.http: HttpT = http
+        self._users = 1
+        self._lock = threading.Lock()
+
+    def join(self) -> SharedHttp[HttpT]:
+        with self._lock:
+            self._users += 1
+        return self
+
+    def leave(self) -> bool:
+        """Let go; ``True`` when nobody else uses the httpx client, so it may be closed."""
+        with self._lock:
+            self._users -= 1
+            return self._users == 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one attempt received: the status, the headers and the whole (decoded) body."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+    request: httpx.Request
+
+
+class BaseClient(Generic[HttpT]):
+    """Configuration, request building, parsing and retry decisions of both clients.
+
+    It does no I/O: the subclasses write out sending and waiting, one with
+    ``httpx.Client``, one with ``httpx.AsyncClient``.
+    """
+
+    _shared: SharedHttp[HttpT]
 
     def __init__(
         self,
         *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float | httpx.Timeout,
+        max_retries: int,
+        http_client: HttpT,
     ) -> None:
+        self._config = resolve_config(api_key, base_url)
+        self._set_limits(timeout, max_retries)
+        self._shared = SharedHttp(http_client)
+        self._closed = False
+        self._make_resources()
+
+    def _set_limits(self, timeout: float | httpx.Timeout, max_retries: int) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
-        self._config = resolve_config(api_key, base_url)
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self.max_retries = max_retries
+
+    def _make_resources(self) -> None:
+        """Attach ``account`` and its parts, bound to this client."""
+        raise NotImplementedError
+
+    @property
+    def _http(self) -> HttpT:
+        return self._shared.http
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> Self:
+        """A copy with other limits: the same key, key source, base URL and connections.
+
+        The copy shares the httpx client (an injected ``http_client`` too); closing one
+        of them leaves it open for the others, and the last to close closes it.
+        """
+        copy = _copy.copy(self)
+        copy._set_limits(
+            self.timeout if timeout is None else timeout,
+            self.max_retries if max_retries is None else max_retries,
+        )
+        copy._shared = self._shared.join()
+        copy._closed = False
+        copy._make_resources()
+        return copy
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`close` was called: a closed client cannot send requests."""
+        return self._closed or self._http.is_closed
+
+    def _release(self) -> bool:
+        """Mark this client closed; ``True`` when the httpx client should close too."""
+        if self._closed:
+            return False
+        self._closed = True
+        return self._shared.leave()
 
     @property
     def config(self) -> ResolvedConfig:
@@ -120,13 +210,13 @@ class BaseClient:
             extensions={"timeout": self.timeout.as_dict()},
         )
 
-    def _parse(self, response: httpx.Response, cast_to: type[ResultT]) -> ResultT:
-        """The result of type ``cast_to`` that ``response`` holds, or the error it describes."""
-        request = response.request
+    def _parse(self, answer: Answer, cast_to: type[ResultT]) -> ResultT:
+        """The result of type ``cast_to`` that ``answer`` holds, or the error it describes."""
+        request = answer.request
         data, metadata = parse_envelope(
-            response.status_code,
-            response.headers,
-            response.content,
+            answer.status_code,
+            answer.headers,
+            answer.content,
             method=request.method,
             url=str(request.url),
         )
@@ -138,8 +228,8 @@ class BaseClient:
             fields = ", ".join(sorted({_location(error["loc"]) for error in exc.errors()}))
             raise MalformedResponseError(
                 f"its 'data' is not a valid {cast_to.__name__} (check: {fields})",
-                status_code=response.status_code,
-                content_type=response.headers.get("content-type", ""),
+                status_code=answer.status_code,
+                content_type=answer.headers.get("content-type", ""),
                 method=request.method,
                 url=str(request.url),
             ) from None
@@ -174,28 +264,21 @@ class BaseClient:
         }
 
     def _adopt(self, result: ActivateResult, write: bool) -> None:
-        """Use the new key from now on, and save it when asked to."""
+        """Use the new key from now on, and save it when asked to (the saving logs itself)."""
         key = result.primary_api_key.get_secret_value()
         self.use_key(key, "activation")
         self._config = replace(self._config, region=result.region)
         if write:
-            stored = StoredCredentials(
-                api_key=key,
-                base_url=self.base_url,
-                region=result.region,
-                account_id=result.account_id,
-                project_id=result.project_id,
-                sandbox=result.metadata.vendor == "sandbox",
-            )
-            path = save_activation(stored)
-            if path is None:
-                logger.warning(
-                    "Not saving the sandbox key %s: the credentials file holds a real key, "
-                    "which a sandbox key never replaces.",
-                    mask_key(key),
+            save_activation(
+                StoredCredentials(
+                    api_key=key,
+                    base_url=self.base_url,
+                    region=result.region,
+                    account_id=result.account_id,
+                    project_id=result.project_id,
+                    sandbox=result.metadata.vendor == "sandbox",
                 )
-            else:
-                logger.info("Saved credentials for %s to %s", mask_key(key), path)
+            )
 
 
 def translate_transport_error(

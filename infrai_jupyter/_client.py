@@ -1,9 +1,9 @@
 """``InfraiClient`` and ``AsyncInfraiClient``: two plain copies over one pure base.
 
 :class:`~infrai_jupyter._base_client.BaseClient` resolves configuration, builds
-requests and decides on retries; these two write out the I/O and the retry loop,
-one with ``httpx.Client``, one with ``httpx.AsyncClient``. Each keeps one
-connection pool for its lifetime.
+requests, parses answers and decides on retries; these two write out the I/O and
+the retry loop, one with ``httpx.Client``, one with ``httpx.AsyncClient``. Each
+keeps one connection pool for its lifetime (shared with its ``with_options`` copies).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import httpx
 from ._base_client import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    Answer,
     BaseClient,
     translate_transport_error,
 )
@@ -30,13 +31,16 @@ from .results import ActivateResult
 __all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "AsyncInfraiClient", "InfraiClient"]
 
 
-class InfraiClient(BaseClient):
+class InfraiClient(BaseClient[httpx.Client]):
     """The infrai account API, synchronously.
 
     ``InfraiClient(api_key=..., base_url=..., timeout=..., max_retries=...)``; every
     argument is optional (see :mod:`infrai_jupyter.credentials` for the fallbacks).
+    ``http_client`` replaces the httpx client (tests, proxies); ``timeout`` still holds.
     Use it as a context manager, or call :meth:`close`, to release its connections.
     """
+
+    account: Account
 
     def __init__(
         self,
@@ -48,9 +52,14 @@ class InfraiClient(BaseClient):
         http_client: httpx.Client | None = None,
     ) -> None:
         super().__init__(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client or httpx.Client(),
         )
-        self._http = http_client or httpx.Client(timeout=self.timeout)
+
+    def _make_resources(self) -> None:
         self.account = Account(self)
 
     def activate(
@@ -77,52 +86,33 @@ class InfraiClient(BaseClient):
         path_params: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
     ) -> ResultT:
+        """Send one call, retrying what may succeed on another attempt; the loop of the SDK."""
         request = self._build_request(
             route_name, body, path_params=path_params, idempotency_key=idempotency_key
         )
         attempt = 0
         while True:
             try:
-                response = self._http.send(request)
-            except httpx.TransportError as exc:
-                error: InfraiError = translate_transport_error(exc, request)
-                cause: BaseException = exc
-            else:
-                try:
-                    return self._parse(response, cast_to)
-                except InfraiError as exc:
-                    error, cause = exc, exc
-            delay = self._next_delay(error, attempt, request)
-            if delay is None:
-                if error is cause:
-                    raise error
-                raise error from cause
+                return self._parse(self._send(request), cast_to)
+            except InfraiError as error:
+                delay = self._next_delay(error, attempt, request)
+                if delay is None:
+                    raise
             time.sleep(delay)
             attempt += 1
 
-    def with_options(
-        self,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-    ) -> InfraiClient:
-        """A new client with the same key, source and base URL but other limits."""
-        client = InfraiClient(
-            api_key=self._config.api_key,
-            base_url=self.base_url,
-            timeout=self.timeout if timeout is None else timeout,
-            max_retries=self.max_retries if max_retries is None else max_retries,
-        )
-        client._config = self._config  # keep the key's source, not "argument"
-        return client
-
-    @property
-    def is_closed(self) -> bool:
-        """Whether :meth:`close` was called: a closed client cannot send requests."""
-        return self._http.is_closed
+    def _send(self, request: httpx.Request) -> Answer:
+        """One attempt: the answer as received, or the connection error it ran into."""
+        try:
+            response = self._http.send(request)
+        except httpx.TransportError as exc:
+            raise translate_transport_error(exc, request) from exc
+        return Answer(response.status_code, response.headers, response.content, request)
 
     def close(self) -> None:
-        self._http.close()
+        """Release the connections (once no copy made by ``with_options`` uses them)."""
+        if self._release():
+            self._http.close()
 
     def __enter__(self) -> InfraiClient:
         return self
@@ -131,11 +121,13 @@ class InfraiClient(BaseClient):
         self.close()
 
 
-class AsyncInfraiClient(BaseClient):
+class AsyncInfraiClient(BaseClient[httpx.AsyncClient]):
     """The infrai account API, awaitable; the same surface as :class:`InfraiClient`.
 
     Works with top-level ``await`` in Jupyter: ``bal = await client.account.balance()``.
     """
+
+    account: AsyncAccount
 
     def __init__(
         self,
@@ -147,9 +139,14 @@ class AsyncInfraiClient(BaseClient):
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         super().__init__(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client or httpx.AsyncClient(),
         )
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout)
+
+    def _make_resources(self) -> None:
         self.account = AsyncAccount(self)
 
     async def activate(
@@ -178,52 +175,33 @@ class AsyncInfraiClient(BaseClient):
         path_params: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
     ) -> ResultT:
+        """Send one call, retrying what may succeed on another attempt; the loop of the SDK."""
         request = self._build_request(
             route_name, body, path_params=path_params, idempotency_key=idempotency_key
         )
         attempt = 0
         while True:
             try:
-                response = await self._http.send(request)
-            except httpx.TransportError as exc:
-                error: InfraiError = translate_transport_error(exc, request)
-                cause: BaseException = exc
-            else:
-                try:
-                    return self._parse(response, cast_to)
-                except InfraiError as exc:
-                    error, cause = exc, exc
-            delay = self._next_delay(error, attempt, request)
-            if delay is None:
-                if error is cause:
-                    raise error
-                raise error from cause
+                return self._parse(await self._send(request), cast_to)
+            except InfraiError as error:
+                delay = self._next_delay(error, attempt, request)
+                if delay is None:
+                    raise
             await asyncio.sleep(delay)
             attempt += 1
 
-    def with_options(
-        self,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-    ) -> AsyncInfraiClient:
-        """A new client with the same key, source and base URL but other limits."""
-        client = AsyncInfraiClient(
-            api_key=self._config.api_key,
-            base_url=self.base_url,
-            timeout=self.timeout if timeout is None else timeout,
-            max_retries=self.max_retries if max_retries is None else max_retries,
-        )
-        client._config = self._config  # keep the key's source, not "argument"
-        return client
-
-    @property
-    def is_closed(self) -> bool:
-        """Whether :meth:`close` was called: a closed client cannot send requests."""
-        return self._http.is_closed
+    async def _send(self, request: httpx.Request) -> Answer:
+        """One attempt: the answer as received, or the connection error it ran into."""
+        try:
+            response = await self._http.send(request)
+        except httpx.TransportError as exc:
+            raise translate_transport_error(exc, request) from exc
+        return Answer(response.status_code, response.headers, response.content, request)
 
     async def close(self) -> None:
-        await self._http.aclose()
+        """Release the connections (once no copy made by ``with_options`` uses them)."""
+        if self._release():
+            await self._http.aclose()
 
     async def __aenter__(self) -> AsyncInfraiClient:
         return self

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import socket
 import threading
 import time
@@ -338,3 +339,8 @@ def proxy(sandbox: SandboxServer) -> Iterator[ConnectionCountingProxy]:
     counting = ConnectionCountingProxy(sandbox.url)
     yield counting
     counting.close()
+
+
+async def maybe_await(value: Any) -> Any:
+    """The result of a sync call as is, of an async one awaited: one test body for both."""
+    return await value if inspect.isawaitable(value) else value

@@ -10,10 +10,17 @@ import httpx
 import pytest
 
 from infrai_jupyter import AsyncInfraiClient, InfraiClient
+from infrai_jupyter._client import DEFAULT_TIMEOUT
 from infrai_jupyter.results import AccountSummary, ActivateResult, Balance, KeyList, TopupRecord
 from infrai_jupyter.sandbox import SandboxServer
 
-from .conftest import ConnectionCountingProxy
+from .conftest import (
+    ConnectionCountingProxy,
+    Recorder,
+    async_recording_client,
+    maybe_await,
+    recording_client,
+)
 
 SURFACE = (
     "activate",
@@ -59,33 +66,47 @@ def test_async_client_mirrors_the_sync_surface_and_is_awaitable() -> None:
     asyncio.run(async_client.close())
 
 
-def test_with_options_has_one_signature_on_both_clients() -> None:
-    sync_parameters = inspect.signature(InfraiClient.with_options).parameters
-    async_parameters = inspect.signature(AsyncInfraiClient.with_options).parameters
-    assert list(sync_parameters) == list(async_parameters) == ["self", "timeout", "max_retries"]
-
-
-def test_with_options_keeps_the_key_and_its_source(sandbox: SandboxServer) -> None:
-    with InfraiClient(base_url=sandbox.url) as client:
-        client.activate(write_credentials=False)
-        with client.with_options(timeout=3, max_retries=0) as limited:
-            assert isinstance(limited, InfraiClient)
-            assert limited.config == client.config
-            assert (limited.timeout, limited.max_retries) == (httpx.Timeout(3), 0)
-            assert limited.account.balance().balance_usd == Decimal("2.00")
-
-
 @pytest.mark.anyio
-async def test_async_with_options_keeps_the_key_and_its_source(sandbox: SandboxServer) -> None:
-    async with AsyncInfraiClient(base_url=sandbox.url) as client:
-        await client.activate(write_credentials=False)
-        async with client.with_options(timeout=3, max_retries=0) as limited:
-            assert isinstance(limited, AsyncInfraiClient)
-            assert limited.config == client.config
-            assert limited.config.key_source == "activation"
-            assert (limited.timeout, limited.max_retries) == (httpx.Timeout(3), 0)
-            assert (await limited.account.balance()).balance_usd == Decimal("2.00")
-        assert client.max_retries == 2  # the original keeps its own limits
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_with_options_keeps_the_key_its_source_and_the_injected_http_client(
+    kind: str, sandbox: SandboxServer
+) -> None:
+    """A copy sends through the same injected transport: what a test or proxy set up holds."""
+    recorder = Recorder()
+    client = (
+        recording_client(sandbox, recorder)
+        if kind == "sync"
+        else async_recording_client(sandbox, recorder)
+    )
+    await maybe_await(client.activate(write_credentials=False))
+    limited = client.with_options(timeout=3, max_retries=0)
+    assert type(limited) is type(client)
+    assert limited.config == client.config and limited.config.key_source == "activation"
+    assert (limited.timeout, limited.max_retries) == (httpx.Timeout(3), 0)
+    assert (client.timeout, client.max_retries) == (DEFAULT_TIMEOUT, 2)
+    balance = await maybe_await(limited.account.balance())
+    assert balance.balance_usd == Decimal("2.00")
+    assert [request.url.path for request in recorder.requests] == [
+        "/v1/activate",
+        "/v1/account/balance",
+    ]
+    assert recorder.requests[-1].extensions["timeout"] == httpx.Timeout(3).as_dict()
+    await maybe_await(limited.close())
+    assert limited.is_closed and not client.is_closed
+    assert (await maybe_await(client.account.balance())).balance_usd == Decimal("2.00")
+    await maybe_await(client.close())
+    assert client.is_closed
+
+
+def test_a_copy_outlives_the_client_it_was_made_from(sandbox: SandboxServer) -> None:
+    """The magics close a session's client when it is replaced; a form's copy keeps working."""
+    original = InfraiClient(base_url=sandbox.url)
+    original.activate(write_credentials=False)
+    copy = original.with_options()
+    original.close()
+    with copy:
+        assert copy.account.balance().balance_usd == Decimal("2.00")
+    assert copy.is_closed
 
 
 def test_sync_client_does_the_whole_account_flow(sandbox: SandboxServer) -> None:
