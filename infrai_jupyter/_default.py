@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -135,8 +136,13 @@ class AccountNamespace:
         return default_client().account.balance()
 
     def topup(
-        self, *, amount_usd: Any, return_url: str | None = None, idempotency_key: str | None = None
+        self,
+        *,
+        amount_usd: Decimal | float | str,
+        return_url: str | None = None,
+        idempotency_key: str | None = None,
     ) -> TopupRecord:
+        """Start a top-up; an amount the API refuses raises ``InvalidAmountError`` unsent."""
         return default_client().account.topup(
             amount_usd=amount_usd, return_url=return_url, idempotency_key=idempotency_key
         )

@@ -15,6 +15,7 @@
      ├── APIConnectionError          no answer at all (refused, reset, DNS)
      │    └── APITimeoutError             the server was too slow
      ├── MalformedResponseError      an answer that is not the infrai envelope
+     ├── InvalidAmountError          an amount refused before sending (also an AmountError)
      ├── ConfigurationError          a setting that cannot work (a malformed base URL)
      └── CredentialsError            the local credentials file cannot be used
           └── InvalidKeyError             a project key that is not well formed
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .contract import redact_keys
+from .contract import AmountError, redact_keys
 
 __all__ = [
     "APIConnectionError",
@@ -39,6 +40,7 @@ __all__ = [
     "CredentialsError",
     "InfraiError",
     "InsufficientCreditError",
+    "InvalidAmountError",
     "InvalidKeyError",
     "InvalidRequestError",
     "MalformedResponseError",
@@ -187,6 +189,14 @@ class MalformedResponseError(InfraiError):
             f"which is not the infrai API envelope: {reason}. "
             "Check the base URL, or try again if a proxy or network failed."
         )
+
+
+class InvalidAmountError(InfraiError, AmountError):
+    """An amount the API would refuse, caught before anything is sent; the message says why.
+
+    It is an :class:`~infrai_jupyter.contract.AmountError` (so a ``ValueError``) too: the
+    magic, the form and the client refuse the same amounts with the same words.
+    """
 
 
 class ConfigurationError(InfraiError, ValueError):

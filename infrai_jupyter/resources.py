@@ -7,9 +7,11 @@ only through :mod:`~infrai_jupyter._requester`'s protocols.
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
 
 from ._requester import AsyncRequester, Requester
+from .contract import AmountError, parse_amount
+from .errors import InvalidAmountError
 from .results import AccountSummary, Balance, KeyList, TopupList, TopupRecord
 
 
@@ -29,15 +31,28 @@ class Account:
     def topup(
         self,
         *,
-        amount_usd: float | str | Any,
+        amount_usd: Decimal | float | str,
         return_url: str | None = None,
         idempotency_key: str | None = None,
     ) -> TopupRecord:
-        """Start a top-up; open ``checkout_url`` to pay. Retries never create a second one."""
-        body = {"amount_usd": amount_usd, "return_url": return_url}
+        """Start a top-up; open ``checkout_url`` to pay. Retries never create a second one.
+
+        ``amount_usd`` is read exactly (``25``, ``"9.99"``, ``Decimal("25.00")``); an amount
+        the API refuses (not a number, fractions of a cent, outside $0.01..$10,000) raises
+        :class:`~infrai_jupyter.errors.InvalidAmountError` (an ``InfraiError`` and a
+        ``ValueError``) before anything is sent: the check and words of the magic and form.
+        """
+        body = {"amount_usd": _amount(amount_usd), "return_url": return_url}
         return self._client._call(
             "account.topup", TopupRecord, body, idempotency_key=idempotency_key
         )
+
+
+def _amount(value: Decimal | float | str) -> Decimal:
+    try:
+        return parse_amount(value)
+    except AmountError as exc:
+        raise InvalidAmountError(str(exc)) from None
 
 
 class Keys:
@@ -98,12 +113,18 @@ class AsyncAccount:
     async def topup(
         self,
         *,
-        amount_usd: float | str | Any,
+        amount_usd: Decimal | float | str,
         return_url: str | None = None,
         idempotency_key: str | None = None,
     ) -> TopupRecord:
-        """Start a top-up; open ``checkout_url`` to pay. Retries never create a second one."""
-        body = {"amount_usd": amount_usd, "return_url": return_url}
+        """Start a top-up; open ``checkout_url`` to pay. Retries never create a second one.
+
+        ``amount_usd`` is read exactly (``25``, ``"9.99"``, ``Decimal("25.00")``); an amount
+        the API refuses (not a number, fractions of a cent, outside $0.01..$10,000) raises
+        :class:`~infrai_jupyter.errors.InvalidAmountError` (an ``InfraiError`` and a
+        ``ValueError``) before anything is sent: the check and words of the magic and form.
+        """
+        body = {"amount_usd": _amount(amount_usd), "return_url": return_url}
         return await self._client._call(
             "account.topup", TopupRecord, body, idempotency_key=idempotency_key
         )

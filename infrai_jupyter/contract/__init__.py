@@ -22,7 +22,15 @@ from .models import (
     TopupState,
     UpgradeRequest,
 )
-from .money import TOPUP_MAX_USD, TOPUP_MIN_USD, AmountError, Money, dollars, parse_amount
+from .money import (
+    TOPUP_MAX_USD,
+    TOPUP_MIN_USD,
+    AmountError,
+    ExactUsd,
+    Money,
+    dollars,
+    parse_amount,
+)
 from .routes import (
     HOSTED_BASE_URL,
     IDEMPOTENCY_KEY_HEADER,
@@ -48,6 +56,7 @@ __all__ = [
     "Envelope",
     "ErrorBody",
     "ErrorCode",
+    "ExactUsd",
     "KeyInfo",
     "KeyList",
     "Metadata",

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .money import Money
+from .money import ExactUsd
 
 DataT = TypeVar("DataT")
 
@@ -45,7 +45,7 @@ class Metadata(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    cost_usd: Money = Decimal("0")
+    cost_usd: ExactUsd = Decimal("0")
     latency_ms: int = 0
     vendor: str = ""
     cache_hit: bool = False

@@ -95,4 +95,12 @@ Money = Annotated[
     AfterValidator(dollars),
     PlainSerializer(_as_json_number, return_type=float, when_used="json"),
 ]
-"""A dollar amount: ``Decimal`` in Python, a JSON number with at most two decimals."""
+"""A dollar amount the contract defines in cents (balances, top-ups, prices): ``Decimal``
+in Python, a JSON number with at most two decimals."""
+
+ExactUsd = Annotated[
+    Decimal,
+    PlainSerializer(_as_json_number, return_type=float, when_used="json"),
+]
+"""A dollar amount kept exactly as sent, such as a call's ``cost_usd`` of ``0.0004``:
+rounding it to cents would report a paid call as free."""

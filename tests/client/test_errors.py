@@ -51,22 +51,14 @@ def closed_port_url() -> str:
 # ------------------------------------------------------------ from the sandbox
 
 
-def test_a_negative_amount_is_an_invalid_request(client: InfraiClient) -> None:
+def test_a_return_url_the_server_refuses_is_an_invalid_request(client: InfraiClient) -> None:
     with pytest.raises(InvalidRequestError) as raised:
-        client.account.topup(amount_usd=-1)
+        client.account.topup(amount_usd=5, return_url="ftp://files.example.com/")
     error = raised.value
     assert (error.status_code, error.code) == (422, "VALIDATION_ERROR")
-    assert error.details["fields"][0]["field"] == "amount_usd"
-    assert "amount_usd" in error.message
+    assert [field["field"] for field in error.details["fields"]] == ["return_url"]
     assert_sandbox_request_id(error)
     assert "Check the arguments" in str(error)
-
-
-def test_three_decimals_is_an_invalid_request(client: InfraiClient) -> None:
-    with pytest.raises(InvalidRequestError) as raised:
-        client.account.topup(amount_usd=Decimal("1.234"))
-    assert raised.value.status_code == 422
-    assert [field["field"] for field in raised.value.details["fields"]] == ["amount_usd"]
 
 
 def test_an_unknown_tier_is_an_invalid_request_naming_the_valid_ones(

@@ -121,7 +121,7 @@ def test_real_client_errors_from_the_sandbox_are_sent_once(
     recorder = Recorder()
     with recording_client(sandbox, recorder, api_key=client.config.api_key) as retrying:
         with pytest.raises(InvalidRequestError):
-            retrying.account.topup(amount_usd=-1)
+            retrying.account.topup(amount_usd=5, return_url="ftp://x.test/")
         with pytest.raises(InsufficientCreditError):
             retrying.account.tier.upgrade(target_tier="pro")
     wrong = recording_client(sandbox, recorder, api_key="ifr_pk_proj_wrongwrongwrong")
