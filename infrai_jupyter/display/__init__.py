@@ -1,14 +1,18 @@
-"""Pure renderers that turn a ``Card`` into HTML, Markdown or plain text.
+"""Everything that draws: the card model, its renderers, and the cards every caller shares.
 
-Nothing here touches IPython or the network: results, errors and magics build a
-``Card`` and pick the format their front end asks for.
+Nothing here touches IPython, the network or the client: results, the magics and the
+top-up form build a ``Card`` (or ask for the error or session card) and pick the format
+their front end asks for. Every renderer cleans the card first (:mod:`.clean`).
 """
 
 from __future__ import annotations
 
 from .card import Card, CardField, CardFooter, CardLink, CardTable
+from .clean import clean_text
+from .error_card import error_card, error_line, missing_credit
 from .html import render_html
 from .links import is_safe_link
+from .session_card import sandbox_card, session_card
 from .text import render_markdown, render_text
 from .view import CardView, format_usd, origin_of, redact
 
@@ -19,11 +23,17 @@ __all__ = [
     "CardLink",
     "CardTable",
     "CardView",
+    "clean_text",
+    "error_card",
+    "error_line",
     "format_usd",
     "is_safe_link",
+    "missing_credit",
     "origin_of",
     "redact",
     "render_html",
     "render_markdown",
     "render_text",
+    "sandbox_card",
+    "session_card",
 ]

@@ -11,6 +11,7 @@ import re
 from html import escape
 
 from .card import Card, CardField, CardLink, CardTable
+from .clean import clean_card, clean_text
 from .links import UNSAFE_LINK_WARNING, is_safe_link
 from .text import footer_parts, render_text
 from .theme import CARD_CSS
@@ -31,6 +32,7 @@ def _class_name(value: str) -> str:
 
 def render_html(card: Card) -> str:
     """Draw the card as one self-contained HTML fragment: no script, nothing fetched."""
+    card = clean_card(card)
     # JupyterLab typesets $...$ in HTML as TeX ("costs $20.00 but the balance is $2.00"
     # would turn into italic math): MathJax 3 skips mathjax_ignore, MathJax 2 tex2jax_ignore.
     classes = (
@@ -105,7 +107,7 @@ def _anchor(url: str, label_html: str, css_class: str) -> str:
 
 def _unsafe_url(url: str) -> str:
     return (
-        f'<code class="infrai-code">{_text(url)}</code> '
+        f'<code class="infrai-code">{_text(clean_text(url))}</code> '
         f'<span class="infrai-warning">({_text(UNSAFE_LINK_WARNING)})</span>'
     )
 

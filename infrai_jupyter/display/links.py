@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from ..contract.models import MAX_URL_LENGTH
+
 UNSAFE_LINK_WARNING = "not an http(s) link, so not clickable"
 
 _SAFE_SCHEMES = frozenset({"http", "https"})
@@ -18,8 +20,11 @@ def is_safe_link(url: str) -> bool:
 
     Whitespace, control characters and backslashes are refused outright because
     browsers silently strip or reinterpret them, so what the user reads would not
-    be what the browser opens; so are credentials (``https://good@evil``).
+    be what the browser opens; so are credentials (``https://good@evil``) and URLs
+    longer than the API accepts (no real checkout link is megabytes long).
     """
+    if len(url) > MAX_URL_LENGTH:
+        return False
     if any(char.isspace() or not char.isprintable() or char == "\\" for char in url):
         return False
     try:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from .card import Card, CardField, CardFooter, CardTable
+from .clean import clean_card, clean_text
 from .links import UNSAFE_LINK_WARNING, is_safe_link
 
 TONE_MARKS = {"success": "✔ ", "warning": "⚠ ", "error": "✖ "}
@@ -23,18 +24,13 @@ _BACKTICK_RUN = re.compile(r"`+")
 _DESTINATION_ESCAPES = str.maketrans({"(": "%28", ")": "%29", "<": "%3C", ">": "%3E"})
 
 
-def printable(text: str) -> str:
-    """Replace control and invisible formatting characters (terminal escapes, RTL overrides)."""
-    return "".join(char if char == "\n" or char.isprintable() else " " for char in text)
-
-
 def footer_parts(footer: CardFooter) -> list[str]:
     """Name the request and the origin, in the order every format shows them."""
     parts = [f"request {footer.request_id}"] if footer.request_id else []
     parts += [footer.origin, footer.base_url]
     if footer.latency_ms is not None:
         parts.append(f"{footer.latency_ms} ms")
-    return [printable(part) for part in parts if part]
+    return [part for part in parts if part]
 
 
 def _join_blocks(blocks: Iterable[str]) -> str:
@@ -46,6 +42,7 @@ def _join_blocks(blocks: Iterable[str]) -> str:
 
 def render_text(card: Card) -> str:
     """Draw the card as aligned plain text; this is also the copy hidden inside the HTML."""
+    card = clean_card(card)
     heading = [TONE_MARKS.get(card.tone, "") + card.title]
     if card.hero:
         heading.append(card.hero)
@@ -60,11 +57,11 @@ def render_text(card: Card) -> str:
         "\n".join("    " + command.replace("\n", "\n    ") for command in card.commands),
         " · ".join(footer_parts(card.footer)) if card.footer else "",
     ]
-    return printable(_join_blocks(blocks))
+    return _join_blocks(blocks)
 
 
 def _text_url(url: str) -> str:
-    return url if is_safe_link(url) else f"{url} ({UNSAFE_LINK_WARNING})"
+    return url if is_safe_link(url) else f"{clean_text(url)} ({UNSAFE_LINK_WARNING})"
 
 
 def _text_value(field: CardField) -> str:
@@ -105,6 +102,7 @@ def _padded(cells: Sequence[str], table: CardTable) -> list[str]:
 
 def render_markdown(card: Card) -> str:
     """Draw the card as Markdown; only http(s) URLs become links."""
+    card = clean_card(card)
     hero = ""
     if card.hero:
         hero = f"**{_md_text(card.hero)}**"
@@ -127,14 +125,14 @@ def render_markdown(card: Card) -> str:
 
 def _md_text(text: str) -> str:
     """Escape every significant mark and fold lines, so a value stays one literal span."""
-    return _MARKDOWN_SIGNIFICANT.sub(r"\\\1", printable(text).replace("\n", " "))
+    return _MARKDOWN_SIGNIFICANT.sub(r"\\\1", text.replace("\n", " "))
 
 
 def _md_code(text: str) -> str:
     """Wrap in a code span whose fence is longer than any backtick run inside it."""
     longest = max((len(run) for run in _BACKTICK_RUN.findall(text)), default=0)
     fence = "`" * (longest + 1)
-    text = printable(text).replace("\n", " ")
+    text = text.replace("\n", " ")
     # Pad only where needed: a code span strips one space from each side.
     padding = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else ""
     return f"{fence}{padding}{text}{padding}{fence}"
@@ -143,14 +141,14 @@ def _md_code(text: str) -> str:
 def _md_fence(text: str) -> str:
     longest = max((len(run) for run in _BACKTICK_RUN.findall(text)), default=0)
     fence = "`" * max(3, longest + 1)
-    return f"{fence}\n{printable(text)}\n{fence}"
+    return f"{fence}\n{text}\n{fence}"
 
 
 def _md_url(url: str, label: str | None = None) -> str:
     """Link a safe URL; show any other as code with the warning, never as a link."""
     if is_safe_link(url):
         return f"[{_md_text(label or url)}]({url.translate(_DESTINATION_ESCAPES)})"
-    shown = f"{_md_code(url)} *({_md_text(UNSAFE_LINK_WARNING)})*"
+    shown = f"{_md_code(clean_text(url))} *({_md_text(UNSAFE_LINK_WARNING)})*"
     return f"{_md_text(label)}: {shown}" if label else shown
 
 

@@ -1,8 +1,8 @@
 """What every drawn thing shares: masking, money and origin wording, and ``CardView``.
 
 Results, the magics' own cards and the top-up form all show a :class:`Card` through
-:class:`CardView`, so each is masked (:func:`redact`) the same way before any renderer
-sees it.
+:class:`CardView` or a renderer; every renderer cleans the card first (keys masked,
+escapes and invisible characters neutralised, lengths capped: :mod:`.clean`).
 """
 
 from __future__ import annotations
@@ -51,10 +51,10 @@ def redact(value: T) -> T:
 
 
 class CardView:
-    """A card made displayable, keys masked: results and the magics' own cards show this way."""
+    """A card made displayable: results and the magics' own cards show this way."""
 
     def __init__(self, card: Card) -> None:
-        self.card = redact(card)  # server text (a notice, an error message) may quote a key
+        self.card = card
 
     def __repr__(self) -> str:
         return render_text(self.card)

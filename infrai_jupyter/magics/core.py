@@ -1,16 +1,15 @@
-"""``InfraiMagics``: parse the line, call the client, return the result.
+"""``InfraiMagics``: parse the line, ask the :class:`~.session.Session`, return the result.
 
 Each magic returns its result object (``bal = %infrai_balance`` works, and the
-card is the cell's output); API errors are turned into cards in one place,
-:mod:`.errors`. Settings are traits: ``%config InfraiMagics.timeout = 60``.
+card is the cell's output); API errors become the error card in one place,
+:meth:`InfraiMagics._call`. Settings are traits: ``%config InfraiMagics.timeout = 60``.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from IPython.core.error import UsageError
@@ -20,9 +19,10 @@ from traitlets import Bool, Float, Int, observe
 
 if TYPE_CHECKING:
     from .._client import InfraiClient
-    from ..display import CardView
+    from ..display import Card, CardView
+    from ..errors import InfraiError
     from ..results import Balance
-    from ..sandbox import SandboxServer
+    from .session import Session
 
 T = TypeVar("T")
 
@@ -45,11 +45,11 @@ class InfraiMagics(Magics):
         10.0, help="Amount of %infrai_topup without AMOUNT where no widget can show (terminal)."
     ).tag(config=True)
 
-    _ready = False  # set once __init__ is done; config may set traits before that
+    _session: Session | None = None  # made at first use, so %load_ext stays cheap
+    _ready = False  # set once __init__ is done: a profile's config sets traits before that
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
-        self._sandbox: SandboxServer | None = None
         self._ready = True
 
     # ------------------------------------------------------------------ magics
@@ -63,9 +63,8 @@ class InfraiMagics(Magics):
             %infrai
         """
         from ..display import CardView
-        from .session import session_card
 
-        return CardView(session_card(self._client().config, self._sandbox_url()))
+        return CardView(self._call(self.session.session_card))
 
     @magic_arguments()
     @argument(
@@ -94,9 +93,9 @@ class InfraiMagics(Magics):
             %infrai_activate --sandbox
         """
         args = parse_argstring(self.infrai_activate, line)
-        if args.sandbox and self._sandbox is None:
+        if args.sandbox:
             self._start_sandbox(port=0, db=None)
-        write = not args.no_write and self._sandbox_url() is None
+        write = not args.no_write and self.session.sandbox_url is None
         client = self._client()
         return self._call(
             lambda: client.activate(
@@ -160,7 +159,8 @@ class InfraiMagics(Magics):
         if args.amount is None and self._has_widget_frontend():
             from ..widgets import TopupForm
 
-            return TopupForm(self._form_client(), return_url=args.return_url, owns_client=True)
+            form_client = self._call(self.session.form_client)
+            return TopupForm(form_client, return_url=args.return_url, owns_client=True)
         amount = _parse_amount(args.amount) if args.amount else Decimal(str(self.default_topup_usd))
         return self._call(
             lambda: client.account.topup(
@@ -219,42 +219,36 @@ class InfraiMagics(Magics):
             %infrai_sandbox start
             %infrai_sandbox stop
         """
-        args = parse_argstring(self.infrai_sandbox, line)
-        if args.action == "start" and self._sandbox is None:
-            self._start_sandbox(port=args.port, db=args.db)
-        elif args.action == "stop":
-            self.stop_sandbox()
         from ..display import CardView
-        from .session import sandbox_card
 
-        return CardView(sandbox_card(self._sandbox_url()))
+        args = parse_argstring(self.infrai_sandbox, line)
+        if args.action == "start":
+            return CardView(self._start_sandbox(port=args.port, db=args.db))
+        if args.action == "stop":
+            return CardView(self.session.stop_sandbox())
+        return CardView(self.session.sandbox_card())
 
     # ----------------------------------------------------------------- helpers
 
+    @property
+    def session(self) -> Session:
+        """The session, made at first use: creating it imports the client and the server."""
+        if self._session is None:
+            from .session import Session
+
+            self._session = Session(timeout=self.timeout, max_retries=self.max_retries)
+        return self._session
+
     def _client(self) -> InfraiClient:
         """The session's client; an unusable credentials file fails the cell with a card."""
-        return self._call(self._session_client)
-
-    def _session_client(self) -> InfraiClient:
-        """The session's client, with this object's limits (``%config`` may have changed them)."""
-        from .._default import default_client, set_limits
-
-        set_limits(timeout=self.timeout, max_retries=self.max_retries)
-        return default_client()
-
-    def _form_client(self) -> InfraiClient:
-        """A form's own copy of the session's client: replacing the session's client (on
-        ``%env``, ``%config`` or a sandbox change) closes that one, never a form's."""
-        return self._client().with_options()
+        return self._call(self.session.client)
 
     @observe("timeout", "max_retries")
     def _apply_limits(self, change: Any) -> None:
-        # Under a profile's config this fires inside __init__: the client is left to
-        # _client() at first use, so %load_ext stays cheap.
+        # Under a profile's config this fires inside __init__: the session is left to its
+        # first use (it starts with these values), so %load_ext stays cheap.
         if self._ready:
-            from .._default import set_limits
-
-            set_limits(timeout=self.timeout, max_retries=self.max_retries)
+            self.session.set_limits(timeout=self.timeout, max_retries=self.max_retries)
 
     def _call(self, action: Callable[[], T]) -> T:
         """Run an API call; on failure show the error card and fail the cell in one line."""
@@ -266,39 +260,23 @@ class InfraiMagics(Magics):
             self._show_error(error)
             if self.verbose_errors:
                 raise
-            from .errors import InfraiCellError, one_line
+            from ..display import error_line
+            from .errors import InfraiCellError
 
-            raise InfraiCellError(one_line(error)) from None
+            raise InfraiCellError(error_line(error)) from None
 
-    def _show_error(self, error: Exception) -> None:
+    def _show_error(self, error: InfraiError) -> None:
         from IPython.display import display
 
-        from ..contract import dollars
         from ..display import CardView
-        from ..errors import CredentialsError, InfraiError, InsufficientCreditError
-        from .errors import error_card
+        from ..errors import InsufficientCreditError
 
-        assert isinstance(error, InfraiError)
-        try:
-            base_url = self._session_client().base_url
-        except CredentialsError:  # no client can be made: name where one would connect
-            from ..contract import HOSTED_BASE_URL
-            from ..credentials import BASE_URL_ENV
-
-            base_url = os.environ.get(BASE_URL_ENV) or HOSTED_BASE_URL
-        missing = getattr(error, "details", {}).get("missing_usd")
-        suggestion = dollars(str(missing)) if missing else Decimal("25.00")
-        card = error_card(
-            error,
-            base_url,
-            origin=self._origin(base_url, getattr(error, "vendor", "")),
-            topup_command=f"%infrai_topup {suggestion}",
-        )
-        display(CardView(card))
+        display(CardView(self.session.error_card(error)))
         if isinstance(error, InsufficientCreditError) and self._has_widget_frontend():
             from ..widgets import TopupForm
 
-            display(TopupForm(self._form_client(), amount=suggestion, owns_client=True))
+            amount = self.session.topup_suggestion(error)
+            display(TopupForm(self.session.form_client(), amount=amount, owns_client=True))
 
     def _watch_balance(self, seconds: float) -> None:
         """Refresh one output in place until ``seconds`` pass or the user interrupts."""
@@ -318,58 +296,24 @@ class InfraiMagics(Magics):
         """A kernel can show widgets (now or when the notebook is opened); a terminal cannot."""
         return getattr(self.shell, "kernel", None) is not None
 
-    def _origin(self, base_url: str, vendor: str) -> str:
-        """Like a result's origin; a refused connection to our own sandbox is still "sandbox"."""
-        from ..display import origin_of
-
-        return "sandbox" if base_url == self._sandbox_url() else origin_of(base_url, vendor)
-
-    def _sandbox_url(self) -> str | None:
-        return self._sandbox.url if self._sandbox is not None else None
-
-    def _start_sandbox(self, *, port: int, db: str | None) -> None:
-        import tempfile
-        from pathlib import Path
-
-        from .._client import InfraiClient
-        from .._default import use_client
-        from ..sandbox import SandboxServer, SandboxSettings
-
-        db_path = (
-            Path(db) if db else Path(tempfile.mkdtemp(prefix="infrai-sandbox-")) / "db.sqlite3"
-        )
-        self._sandbox = SandboxServer(SandboxSettings(db_path=db_path), port=port).start()
-        client = InfraiClient(
-            base_url=self._sandbox.url, timeout=self.timeout, max_retries=self.max_retries
-        )
-        client.use_key(None, "none")  # never send a real key to the sandbox
-        use_client(client)
+    def _start_sandbox(self, *, port: int, db: str | None) -> Card:
+        """Start the embedded sandbox; a port or database it cannot use is a usage error."""
+        try:
+            return self.session.start_sandbox(port=port, db=db)
+        except OSError as error:
+            raise UsageError(f"The sandbox cannot start: {error.strerror or error}") from None
 
     def stop_sandbox(self) -> None:
-        """Stop the embedded sandbox and point the session back at its usual API."""
-        if self._sandbox is None:
-            return
-        from .._default import reset
-
-        self._sandbox.stop()
-        self._sandbox = None
-        reset()
+        """Stop the embedded sandbox, if one runs (the extension is being unloaded)."""
+        if self._session is not None:
+            self._session.stop_sandbox()
 
 
 def _parse_amount(text: str) -> Decimal:
+    """``AMOUNT`` read by the one amount parser the form and the client use too."""
+    from ..contract import AmountError, parse_amount
+
     try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise UsageError(
-            f"AMOUNT must be a number of dollars like 25 or 9.99, not {text!r}"
-        ) from None
-    if not amount.is_finite() or amount <= 0:
-        raise UsageError(f"AMOUNT must be a positive number of dollars, not {text!r}")
-    try:
-        in_cents = amount.quantize(Decimal("0.01"))
-    except InvalidOperation:  # too many digits to hold in cents at all (1e999)
-        in_cents = None
-    if in_cents != amount:
-        # The wire refuses what it cannot send exactly; say so here, in one line.
-        raise UsageError(f"AMOUNT must be dollars and cents like 25 or 9.99, not {text!r}")
-    return amount
+        return parse_amount(text)
+    except AmountError as error:
+        raise UsageError(str(error)) from None

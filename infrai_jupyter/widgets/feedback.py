@@ -1,10 +1,10 @@
 """The form's messages as HTML: input problems, failed calls and short notices.
 
-Everything the user or the server supplied is escaped here (or by ``render_html``), so
-a hostile return URL or error message shows as text; error cards go through ``CardView``,
-so a key the server quoted (in a code or request id) shows masked, as in the magics.
-Colours come from JupyterLab's CSS variables, with fallbacks for other front ends, so
-light and dark themes both read well.
+A failed call is the same error card the magics show (:func:`~infrai_jupyter.display.error_card`),
+with the form's own next step. Every line of a notice is cleaned (keys masked, escapes and
+invisible characters neutralised, length capped) and then escaped, so a hostile return URL
+or error message shows as text. Colours come from JupyterLab's CSS variables, with
+fallbacks for other front ends, so light and dark themes both read well.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from __future__ import annotations
 from html import escape
 from typing import Literal
 
-from .._wire import is_retryable
-from ..display import Card, CardField, CardView
-from ..errors import APIStatusError, InfraiError
+from ..display import clean_text, error_card, origin_of, render_html
+from ..errors import InfraiError
 
 NoticeTone = Literal["info", "warning", "error"]
 
@@ -28,7 +27,7 @@ _TONE_COLOURS: dict[NoticeTone, str] = {
 def notice_html(lines: list[str], tone: NoticeTone = "info") -> str:
     """One short block of sentences; ``role="alert"`` so screen readers announce problems."""
     role = ' role="alert"' if tone != "info" else ' role="status"'
-    body = "".join(f"<div>{escape(line)}</div>" for line in lines)
+    body = "".join(f"<div>{escape(clean_text(line))}</div>" for line in lines)
     return (
         f'<div class="infrai-form-notice infrai-form-{tone}"{role} '
         f'style="color: {_TONE_COLOURS[tone]}; margin: 4px 0;">{body}</div>'
@@ -40,26 +39,15 @@ def problems_html(problems: list[str]) -> str:
     return notice_html([*problems, "Nothing was sent: fix the input and click Top up."], "error")
 
 
-def error_html(error: InfraiError) -> str:
-    """A failed call as an error card: what happened, its code and request id, what next."""
-    fields: tuple[CardField, ...] = ()
-    if isinstance(error, APIStatusError):
-        fields = (CardField("Code", f"{error.code} (HTTP {error.status_code})", "code"),)
-        if error.request_id:
-            fields += (CardField("Request id", error.request_id, "code"),)
-    notes = [error.message]
-    if isinstance(error, APIStatusError) and error.hint:
-        notes.append(error.hint)
-    notes.append(
-        "Click Top up to try again: a retry of the same amount never creates a second top-up."
-        if is_retryable(error)
-        else "Change what is named above and click Top up again."
+def error_html(error: InfraiError, base_url: str) -> str:
+    """A failed call as the error card, with what to click next."""
+    card = error_card(
+        error,
+        base_url=base_url,
+        origin=origin_of(base_url, getattr(error, "vendor", "")),
+        retry_step=(
+            "Click Top up to try again: a retry of the same amount never creates a second top-up."
+        ),
+        fix_step="Change what is named above and click Top up again.",
     )
-    card = Card(
-        kind="topup-error",
-        title="The top-up did not go through",
-        fields=fields,
-        notes=tuple(notes),
-        tone="error",
-    )
-    return CardView(card)._repr_html_()
+    return render_html(card)

@@ -6,7 +6,8 @@ for the top-up card (its checkout link) and, once paid, the new balance. HTML wi
 rather than an ``Output`` widget, because the payment watch writes from its own thread.
 
 Nothing secret enters widget state (it is saved with the notebook): the client stays
-a plain Python attribute, and the cards show ids and links, never a key.
+a plain Python attribute, the cards show ids and links, never a key, and a key typed or
+pasted into a field is cleared at once.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from ..errors import InfraiError
 from ..results import TopupRecord
 from .feedback import error_html, notice_html, problems_html
 from .payment_watch import FINAL_STATES, PaymentWatch
-from .validation import TopupInput, validate_topup
+from .validation import KEY_REMOVED, TopupInput, holds_a_key, validate_topup
 
 if TYPE_CHECKING:
     from .._client import InfraiClient
@@ -157,7 +158,11 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         button.on_click(lambda _button: setattr(self.amount, "value", text))
         return button
 
-    def _on_edit(self, _change: Any) -> None:
+    def _on_edit(self, change: Any) -> None:
+        if holds_a_key(change["new"]):
+            change["owner"].value = ""  # widget state is saved with the notebook
+            self.message.value = notice_html([KEY_REMOVED], "warning")
+            return
         self.message.value = ""
 
     def _on_submit(self, _button: Button) -> None:
@@ -178,7 +183,7 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         except InfraiError as error:
             if not is_retryable(error):
                 self._forget_submission()  # a definite answer: the next click is a new try
-            self.message.value = error_html(error)
+            self.message.value = error_html(error, self._client.base_url)
             return
         finally:
             self._set_busy(False)
@@ -192,7 +197,7 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         try:
             record = self._client.account.topups.retrieve(topup_id)
         except InfraiError as error:
-            self.message.value = error_html(error)
+            self.message.value = error_html(error, self._client.base_url)
             return
         finally:
             self.check.disabled = False

@@ -1,42 +1,46 @@
+"""The presentation layer's surface, and what it may depend on."""
+
 from __future__ import annotations
 
-import ast
-import pathlib
+import json
+import subprocess
 import sys
 
 import infrai_jupyter.display as display
 
+# The client, the server and the front ends: display draws, it never calls or shows.
+FORBIDDEN = (
+    "infrai_jupyter._client",
+    "infrai_jupyter._base_client",
+    "infrai_jupyter.resources",
+    "infrai_jupyter._default",
+    "infrai_jupyter.sandbox",
+    "infrai_jupyter.magics",
+    "infrai_jupyter.widgets",
+    "httpx",
+    "IPython",
+    "ipywidgets",
+)
+
 
 def test_public_surface_is_locked() -> None:
-    assert display.__all__ == [
-        "Card",
-        "CardField",
-        "CardFooter",
-        "CardLink",
-        "CardTable",
-        "CardView",
-        "format_usd",
-        "is_safe_link",
-        "origin_of",
-        "redact",
-        "render_html",
-        "render_markdown",
-        "render_text",
-    ]
+    assert display.__all__ == sorted(display.__all__, key=lambda name: (name[0].islower(), name))
+    assert set(display.__all__) == {
+        *("Card", "CardField", "CardFooter", "CardLink", "CardTable", "CardView"),
+        *("clean_text", "error_card", "error_line", "format_usd", "is_safe_link"),
+        *("missing_credit", "origin_of", "redact", "render_html", "render_markdown"),
+        *("render_text", "sandbox_card", "session_card"),
+    }
     assert all(hasattr(display, name) for name in display.__all__)
 
 
-def test_display_imports_only_the_standard_library() -> None:
-    """The renderers must stay importable (and cheap) without IPython or the client."""
-    package = pathlib.Path(display.__file__).parent
-    for module in package.glob("*.py"):
-        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            elif isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            else:
-                continue
-            for name in names:
-                top = name.partition(".")[0]
-                assert top == "__future__" or top in sys.stdlib_module_names, (module, name)
+def test_display_never_imports_the_client_the_server_or_a_front_end() -> None:
+    script = "import json, sys, infrai_jupyter.display; print(json.dumps(sorted(sys.modules)))"
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    loaded = json.loads(completed.stdout)
+    assert "infrai_jupyter.display" in loaded
+    assert [
+        name for name in loaded if any(name == f or name.startswith(f + ".") for f in FORBIDDEN)
+    ] == []

@@ -124,7 +124,8 @@ def test_unsafe_urls_are_never_anchors_and_carry_a_warning(url: str) -> None:
     warnings = root.select(".infrai-warning")
     assert len(warnings) == 2
     assert all(UNSAFE_LINK_WARNING in warning.get_text() for warning in warnings)
-    assert [code.get_text() for code in root.select("code")] == [url, url]
+    shown = url.replace("\n", " ")  # one line, as every server string in a card
+    assert [code.get_text() for code in root.select("code")] == [shown, shown]
 
 
 def test_safe_links_open_in_a_new_tab_without_an_opener() -> None:
@@ -198,70 +199,3 @@ def test_an_empty_table_shows_its_message_instead_of_a_table() -> None:
 
 def test_the_kind_becomes_a_css_hook() -> None:
     assert "infrai-card-balance" in parse(Card(kind="balance", title="Balance"))["class"]
-
-
-# --- stylesheet -------------------------------------------------------------------------
-
-
-def _selectors(css: str) -> list[str]:
-    without_media = re.sub(r"@media[^{]*\{", "", css)
-    return [
-        selector.strip()
-        for block in re.findall(r"([^{}]+)\{[^{}]*\}", without_media)
-        for selector in block.split(",")
-    ]
-
-
-def test_every_rule_is_scoped_to_the_card() -> None:
-    selectors = _selectors(CARD_CSS)
-    assert len(selectors) > 20
-    for selector in selectors:
-        assert re.search(r"\.infrai-card(?![\w-])", selector), selector
-
-
-@pytest.mark.parametrize(
-    "signal",
-    [
-        'body[data-jp-theme-light="false"] .infrai-card',
-        "body.vscode-dark .infrai-card",
-        "body.vscode-high-contrast:not(.vscode-high-contrast-light) .infrai-card",
-        "@media (prefers-color-scheme:dark)",
-    ],
-)
-def test_dark_themes_switch_the_built_in_palette(signal: str) -> None:
-    start = CARD_CSS.index(signal)
-    block = CARD_CSS[start : CARD_CSS.index("}", start)]
-    assert "--infrai-base-bg:#0d1117" in block
-    assert "color-scheme:dark" in block
-
-
-@pytest.mark.parametrize(
-    "variable",
-    [
-        "--jp-ui-font-color0",
-        "--jp-ui-font-color1",
-        "--jp-ui-font-color2",
-        "--jp-layout-color0",
-        "--jp-border-color2",
-        "--jp-brand-color1",
-        "--jp-error-color1",
-        "--jp-warn-color1",
-        "--jp-success-color1",
-        "--jp-code-font-family",
-        "--jp-ui-font-family",
-        "--vscode-editor-foreground",
-        "--vscode-editor-background",
-    ],
-)
-def test_colours_and_fonts_follow_the_host_theme(variable: str) -> None:
-    assert f"var({variable}," in CARD_CSS
-
-
-def test_the_stylesheet_fetches_nothing() -> None:
-    assert "url(" not in CARD_CSS
-    assert "@import" not in CARD_CSS
-    assert "expression(" not in CARD_CSS
-
-
-def test_the_plain_text_copy_is_hidden_by_the_card_stylesheet() -> None:
-    assert ".infrai-card pre.infrai-plain{display:none}" in CARD_CSS

@@ -109,7 +109,8 @@ def test_text_neutralises_terminal_control_sequences() -> None:
     assert "\x1b" not in text
     assert "\r" not in text
     assert "\u202e" not in text
-    assert text.startswith(" [2JBalance ")
+    assert text.startswith("Balance\N{REPLACEMENT CHARACTER}\n")
+    assert "A: b c" in text
 
 
 # --- Markdown ---------------------------------------------------------------------------

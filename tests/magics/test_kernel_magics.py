@@ -14,13 +14,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import nbformat
 import pytest
 from bs4 import BeautifulSoup, Tag
 
 from infrai_jupyter import InfraiClient
 from infrai_jupyter.sandbox import SandboxServer
+from widgets.conftest import settle_checkout
 
 from .conftest import MAGICS
 from .kernel import CellRun, Kernel, start_kernel
@@ -185,10 +185,10 @@ def test_help_documents_each_option(kernel: Kernel) -> None:
 @pytest.mark.parametrize(
     ("line", "says"),
     [
-        ("%infrai_topup abc", "AMOUNT must be a number"),
-        ("%infrai_topup -5", "AMOUNT must be a positive number"),
-        ("%infrai_topup nan", "AMOUNT must be a positive number"),
-        ("%infrai_topup 9.999", "AMOUNT must be dollars and cents"),
+        ("%infrai_topup abc", "“abc” is not a number of dollars"),
+        ("%infrai_topup -5", "The amount must be at least $0.01."),
+        ("%infrai_topup nan", "“nan” is not an amount of dollars"),
+        ("%infrai_topup 9.999", "Use at most 2 decimals (whole cents)"),
         ("%infrai_balance --watch 0", "--watch takes a positive number"),
         ("%infrai_balance --watch soon", "invalid float value"),
         ("%infrai_balance --bogus", "unrecognized arguments: --bogus"),
@@ -356,8 +356,7 @@ def test_402_shows_a_card_with_a_topup_and_fails_in_one_line(kernel: Kernel) -> 
 
 def test_pay_then_upgrade_shows_the_account_card(kernel: Kernel) -> None:
     topup = result_bundle(ok(kernel, "%infrai_topup 25"))[RESULT_MIME]
-    paid = httpx.post(topup["checkout_url"] + "/pay", follow_redirects=False, timeout=30)
-    assert paid.status_code == 303
+    settle_checkout(topup["checkout_url"], "pay")
     bundle = result_bundle(ok(kernel, "%infrai_upgrade pro"))
     assert set(bundle) == CARD_MIMES | {RESULT_MIME}
     assert bundle[RESULT_MIME]["tier"] == "pro"
@@ -467,8 +466,9 @@ def test_connection_refused_names_the_url_and_suggests_the_sandbox(
     assert assert_one_line_failure(run).startswith("InfraiCellError: APIConnectionError: ")
     tag = error_card(run)
     assert tag.select_one("strong.infrai-title").get_text() == "Cannot reach the infrai API"
-    assert closed_port_url in tag.select_one("div.infrai-notes").get_text()
-    assert "%infrai_sandbox start" in tag.select_one("pre.infrai-commands").get_text()
+    assert closed_port_url in fields(tag)["Message"]
+    assert closed_port_url in tag.select_one("div.infrai-footer").get_text()
+    assert tag.select_one("pre.infrai-commands").get_text() == "%infrai_sandbox start"
 
 
 def test_html_502_is_called_not_the_api(kernel: Kernel, proxy_502_url: str) -> None:
@@ -477,9 +477,10 @@ def test_html_502_is_called_not_the_api(kernel: Kernel, proxy_502_url: str) -> N
     assert "MalformedResponseError" in assert_one_line_failure(run)
     tag = error_card(run)
     assert tag.select_one("strong.infrai-title").get_text() == "That server is not the infrai API"
-    notes = tag.select_one("div.infrai-notes").get_text()
-    assert proxy_502_url in notes and "answered something that is not the infrai API" in notes
+    message = fields(tag)["Message"]
+    assert proxy_502_url in message and "not the infrai API envelope" in message
     assert fields(tag)["Answer"] == "HTTP 502 text/html"
+    assert tag.select_one("pre.infrai-commands").get_text() == "%infrai"
     # The page itself is not echoed into the card as markup.
     assert tag.find("h1") is None and tag.find("center") is None
 

@@ -10,7 +10,6 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from html import unescape
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urljoin
@@ -97,9 +96,18 @@ def settle_checkout(checkout_url: str, action: Literal["pay", "cancel"]) -> http
     """Do what the user does on the checkout page: submit its Pay (or Cancel) form."""
     page = httpx.get(checkout_url)
     page.raise_for_status()
-    match = re.search(rf'<form method="post" action="([^"]+/{action})"', page.text)
-    assert match, page.text
-    response = httpx.post(urljoin(checkout_url, unescape(match[1])))
+    forms = [
+        form
+        for form in soup(page.text).find_all("form", method="post")
+        if str(form.get("action", "")).endswith(f"/{action}")
+    ]
+    assert len(forms) == 1, page.text
+    fields = {
+        str(field["name"]): str(field.get("value", ""))
+        for field in forms[0].find_all("input")
+        if field.get("name")
+    }
+    response = httpx.post(urljoin(checkout_url, str(forms[0]["action"])), data=fields)
     assert response.status_code == 303, response.text
     return response
 

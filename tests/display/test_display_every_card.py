@@ -1,10 +1,11 @@
-"""Every card a magic can show, built from hostile data, parsed as a browser would parse it.
+"""Every card a user can see, built from hostile data, parsed as a browser would parse it.
 
 Results are built with ``Result.from_response`` exactly as the client builds them,
-with markup, quotes, ``javascript:`` URLs and a full project key in every string
-the server controls. The HTML is parsed with BeautifulSoup, never grepped: the
-proof is that no element or attribute was injected and the hostile text survives
-as text.
+with markup, quotes, ``javascript:`` URLs, Markdown links, terminal escapes, bidi
+overrides, megabytes of text and a full project key in every string the server
+controls. The HTML is parsed with BeautifulSoup, never grepped: the proof is that no
+element or attribute was injected, the hostile text survives as (bounded) text, and
+nothing invisible or secret reaches any form.
 """
 
 from __future__ import annotations
@@ -19,34 +20,46 @@ from bs4 import BeautifulSoup, Tag
 from IPython.lib.pretty import pretty
 
 from infrai_jupyter.contract import Metadata
-from infrai_jupyter.credentials import ResolvedConfig
-from infrai_jupyter.display import Card, is_safe_link
+from infrai_jupyter.display import (
+    CardView,
+    clean_text,
+    error_card,
+    error_line,
+    is_safe_link,
+    sandbox_card,
+    session_card,
+)
+from infrai_jupyter.display.clean import ID_LIMIT
 from infrai_jupyter.errors import (
     APIConnectionError,
     AuthenticationError,
     InfraiError,
     InsufficientCreditError,
     MalformedResponseError,
+    RateLimitError,
+    ServerError,
 )
-from infrai_jupyter.magics.errors import error_card, one_line
-from infrai_jupyter.magics.session import sandbox_card, session_card
 from infrai_jupyter.results import (
     RESULT_MIME_TYPE,
     AccountSummary,
     ActivateResult,
     Balance,
-    CardView,
     KeyList,
     Result,
     TopupList,
     TopupRecord,
 )
 
-INJECTION = '<script>alert(1)</script><img src=x onerror="alert(2)">"\'><b onclick=x>'
+INJECTION = (
+    '<script>alert(1)</script><img src=x onerror="alert(2)">"\'><b onclick=x>'
+    "[click](javascript:alert(5)) \x1b[2J\x1b]0;pwned\x07 \u202egnp.exe \u2066x\u2069"
+)
+INVISIBLE = ("\x1b", "\x07", "\u202e", "\u2066", "\u2069")
+HUGE = "A" * 1_000_000
 JAVASCRIPT_URL = "javascript:alert(document.cookie)"
 FULL_KEY = "ifr_pk_proj_SECRETsecretSECRETsecret1234"
 SECRET_PART = "SECRETsecretSECRETsecret"
-BASE_URL = 'http://127.0.0.1:9/"><script>alert(3)</script>'
+BASE_URL = 'http://127.0.0.1:9/"><script>alert(3)</script>](javascript:alert(6))'
 METADATA = Metadata(request_id=f"req-{INJECTION}", vendor="sandbox", latency_ms=3)
 CREATED = "2024-05-01T12:00:00Z"
 MARKDOWN_TO_HTML = mistune.create_markdown(escape=False)
@@ -60,7 +73,7 @@ def _activate() -> Result:
         "trial_credit_usd": "2.00",
         "region": INJECTION,
         "checkout_url": JAVASCRIPT_URL,
-        "notice": f"{INJECTION} {FULL_KEY}",
+        "notice": f"{INJECTION} {FULL_KEY} {HUGE}",
     }
     return ActivateResult.from_response(data, METADATA, BASE_URL)
 
@@ -89,8 +102,8 @@ def _topups() -> Result:
 def _keys() -> Result:
     item = {
         "key_id": INJECTION,
-        "label": INJECTION,
-        "scopes": [INJECTION, "account:read"],
+        "label": INJECTION + HUGE,
+        "scopes": [INJECTION, "account:read", HUGE],
         "created_at": CREATED,
         "masked_key": INJECTION,
     }
@@ -120,35 +133,54 @@ RESULTS: dict[str, Callable[[], Result]] = {
 
 def _errors() -> dict[str, InfraiError]:
     status = {
-        "code": f"CODE{INJECTION}",
-        "details": {"missing_usd": "18"},
-        "request_id": f"req-{INJECTION}",
+        "code": f"CODE{INJECTION}{FULL_KEY}{HUGE}",
+        "details": {"missing_usd": f"{INJECTION}", "required_usd": HUGE, "balance_usd": {}},
+        "request_id": f"req-{INJECTION}{FULL_KEY}",
         "method": "GET",
         "url": BASE_URL,
+        "vendor": INJECTION,
     }
+    message = f"{INJECTION} key {FULL_KEY} {HUGE}"
     return {
-        "401": AuthenticationError(f"{INJECTION} key {FULL_KEY}", status_code=401, **status),
-        "402": InsufficientCreditError(INJECTION, status_code=402, **status),
-        "refused": APIConnectionError(INJECTION, method="GET", url=BASE_URL),
+        "401": AuthenticationError(message, status_code=401, **status),
+        "402": InsufficientCreditError(message, status_code=402, **status),
+        "429": RateLimitError(message, status_code=429, retry_after=1e300, **status),
+        "500": ServerError(message, status_code=500, **status),
+        "refused": APIConnectionError(message, method="GET", url=BASE_URL),
         "malformed": MalformedResponseError(
-            INJECTION, status_code=502, content_type=INJECTION, method="GET", url=BASE_URL
+            message, status_code=502, content_type=INJECTION + HUGE, method="GET", url=BASE_URL
         ),
     }
 
 
-def _error_card(error: InfraiError) -> Card:
-    return error_card(error, BASE_URL, origin=INJECTION, topup_command=f"%infrai_topup {INJECTION}")
+def _error_view(error: InfraiError) -> CardView:
+    card = error_card(
+        error,
+        base_url=BASE_URL,
+        origin=INJECTION,
+        commands=[f"%infrai_topup {INJECTION}"],
+        retry_step=INJECTION,
+        fix_step=INJECTION,
+    )
+    return CardView(card)
 
 
 def _all_cards() -> dict[str, tuple[str, str, str]]:
-    """Name -> (HTML, Markdown, text) of every card a magic can show."""
+    """Name -> (HTML, Markdown, text) of every card a user can see."""
     shown: dict[str, tuple[str, str, str]] = {}
     for name, build in RESULTS.items():
         result = build()
         shown[name] = (result._repr_html_(), result._repr_markdown_(), pretty(result))
-    views = {f"error-{name}": CardView(_error_card(e)) for name, e in _errors().items()}
-    config = ResolvedConfig(FULL_KEY, INJECTION, BASE_URL, INJECTION)
-    views["session"] = CardView(session_card(config, BASE_URL))
+    views = {f"error-{name}": _error_view(error) for name, error in _errors().items()}
+    session = session_card(
+        base_url=BASE_URL,
+        api_key=FULL_KEY,
+        key_source=INJECTION,
+        region=INJECTION,
+        embedded_sandbox=False,
+        commands=[(INJECTION, INJECTION)],
+    )
+    views["session"] = CardView(session)
     views["sandbox"] = CardView(sandbox_card(BASE_URL))
     for name, view in views.items():
         shown[name] = (view._repr_html_(), view._repr_markdown_(), repr(view))
@@ -253,7 +285,7 @@ def test_every_result_card_names_request_id_and_origin(build: Callable[[], Resul
     footer = _parse(result._repr_html_()).select_one("div.infrai-footer")
     assert footer is not None
     parts = footer.get_text().split(" · ")
-    assert parts[0] == f"request {METADATA.request_id}"
+    assert parts[0] == f"request {clean_text(METADATA.request_id, ID_LIMIT)}"
     assert parts[1] == "sandbox"  # not the hosted API, and the vendor says sandbox
     hosted = type(result).from_response(result.model_dump(), METADATA, "https://api.infrai.cc")
     assert (
@@ -262,6 +294,23 @@ def test_every_result_card_names_request_id_and_origin(build: Callable[[], Resul
     )
 
 
-def test_the_error_line_under_a_card_masks_keys_and_stays_one_line() -> None:
-    line = one_line(_errors()["401"])
-    assert SECRET_PART not in line and "\n" not in line
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_no_form_holds_an_escape_or_an_invisible_character(name: str) -> None:
+    for form in CARDS[name]:
+        assert [char for char in INVISIBLE if char in form] == []
+
+
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_megabytes_of_server_text_make_a_small_card(name: str) -> None:
+    html, markdown, text = CARDS[name]
+    assert len(html) < 30_000 and len(markdown) < 15_000 and len(text) < 15_000
+    card = _parse(html)
+    for node in card.find_all(["dd", "td", "p", "strong", "code"]):
+        assert len(node.get_text()) <= 300, node.get_text()[:100]
+
+
+@pytest.mark.parametrize("name", sorted(_errors()))
+def test_the_error_line_under_a_card_is_one_short_clean_line(name: str) -> None:
+    line = error_line(_errors()[name])
+    assert SECRET_PART not in line and "\n" not in line and len(line) <= 400
+    assert [char for char in INVISIBLE if char in line] == []

@@ -1,0 +1,108 @@
+"""Make server text safe to show: keys masked, escapes removed, invisibles marked, length capped.
+
+A server (or a proxy in front of it) controls most strings a card shows: messages, codes,
+ids, labels, notices. Each renderer passes its card through :func:`clean_card` first, so
+no card can forget it: a terminal escape cannot recolour or clear the screen, a bidi
+override cannot make ``exe.txt`` read as ``txt.exe``, and a 6 MB field stays a line.
+Escaping for HTML or Markdown is the renderers' job; this is about what the text *says*.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+
+from ..contract import redact_keys
+from .card import Card, CardField, CardFooter, CardLink, CardTable
+
+MESSAGE_LIMIT = 300
+"""Characters of a message, note or other free text a card shows."""
+
+ID_LIMIT = 80
+"""Characters of an id, code, label or other short value a card shows."""
+
+LINE_LIMIT = 120
+"""Characters of a card title, a table cell or a code value (an id, a base URL)."""
+
+INVISIBLE_MARK = "\N{REPLACEMENT CHARACTER}"
+"""Shown where an invisible or control character was, so the user sees that one was there."""
+
+ELLIPSIS = "…"
+
+# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), and the two-character ESC sequences;
+# the 8-bit CSI (U+009B) too. Removed whole, so no "[31m" debris is left behind.
+_ANSI_ESCAPE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[@-Z\\-_]"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+)
+
+
+def clean_text(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """Return ``text`` as one line that may be shown: keys masked, escapes gone, capped."""
+    text = redact_keys(_ANSI_ESCAPE.sub("", text))
+    text = "".join(_visible(char) for char in text)
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def _visible(char: str) -> str:
+    if char.isprintable():
+        return char
+    if char in "\t\n\r" or unicodedata.category(char) == "Zs":
+        return " "  # ordinary spacing: a tab, a line break in a one-line slot, a no-break space
+    return INVISIBLE_MARK  # bidi overrides, zero-width marks, controls, lone surrogates
+
+
+def clean_card(card: Card) -> Card:
+    """Clean every string of ``card``; URLs only lose their keys (a cut URL would mislead).
+
+    Links are left whole because :func:`~.links.is_safe_link` decides on the real URL:
+    one with an invisible character, or too long, is never made clickable, and the
+    renderers show it as text through :func:`clean_text`.
+    """
+    return dataclasses.replace(
+        card,
+        kind=clean_text(card.kind, ID_LIMIT),
+        title=clean_text(card.title, LINE_LIMIT),
+        hero=_optional(card.hero, ID_LIMIT),
+        hero_caption=_optional(card.hero_caption, ID_LIMIT),
+        fields=tuple(_field(field) for field in card.fields),
+        table=_table(card.table) if card.table else None,
+        links=tuple(
+            CardLink(clean_text(link.label, ID_LIMIT), redact_keys(link.url)) for link in card.links
+        ),
+        notes=tuple(clean_text(note) for note in card.notes),
+        commands=tuple(clean_text(command) for command in card.commands),
+        footer=_footer(card.footer) if card.footer else None,
+    )
+
+
+def _optional(text: str | None, limit: int) -> str | None:
+    return None if text is None else clean_text(text, limit)
+
+
+def _field(field: CardField) -> CardField:
+    label = clean_text(field.label, ID_LIMIT)
+    if field.style == "link":
+        return CardField(label, redact_keys(field.value), "link")
+    limit = LINE_LIMIT if field.style == "code" else MESSAGE_LIMIT
+    return CardField(label, clean_text(field.value, limit), field.style)
+
+
+def _table(table: CardTable) -> CardTable:
+    return CardTable(
+        columns=tuple(clean_text(column, ID_LIMIT) for column in table.columns),
+        rows=tuple(tuple(clean_text(cell, LINE_LIMIT) for cell in row) for row in table.rows),
+        empty_message=clean_text(table.empty_message),
+    )
+
+
+def _footer(footer: CardFooter) -> CardFooter:
+    return CardFooter(
+        origin=clean_text(footer.origin, ID_LIMIT),
+        base_url=clean_text(footer.base_url),
+        request_id=clean_text(footer.request_id, ID_LIMIT),
+        latency_ms=footer.latency_ms,
+    )

@@ -1,0 +1,151 @@
+"""The one error card, shown by the magics and by the top-up form alike.
+
+It says what failed (a short title, the message, the code), what to do next (the
+error's own ``hint``, then the caller's step: a magic to type, a button to click),
+and where (the footer's origin, base URL and request id). Every string in it comes
+from a server or a proxy, so the renderers clean it like any other card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from .._wire import is_retryable
+from ..contract import AmountError, parse_amount
+from ..errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    ConfigurationError,
+    ConflictError,
+    CredentialsError,
+    InfraiError,
+    InsufficientCreditError,
+    InvalidKeyError,
+    InvalidRequestError,
+    MalformedResponseError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
+from .card import Card, CardField, CardFooter
+from .clean import ID_LIMIT, MESSAGE_LIMIT, clean_text
+from .view import format_usd
+
+# Most specific first: the first class the error is an instance of names it.
+_TITLES: tuple[tuple[type[InfraiError], str], ...] = (
+    (AuthenticationError, "Not signed in"),
+    (InsufficientCreditError, "Not enough credit"),
+    (RateLimitError, "Too many requests"),
+    (InvalidRequestError, "Invalid request"),
+    (PermissionDeniedError, "Not allowed"),
+    (NotFoundError, "Not found"),
+    (ConflictError, "Conflict"),
+    (ServerError, "The server failed"),
+    (APIStatusError, "Request failed"),
+    (APITimeoutError, "The server did not answer in time"),
+    (APIConnectionError, "Cannot reach the infrai API"),
+    (MalformedResponseError, "That server is not the infrai API"),
+    (InvalidKeyError, "That project key is not well formed"),
+    (CredentialsError, "The saved credentials cannot be used"),
+    (ConfigurationError, "A setting cannot work"),
+)
+
+# 402 details worth showing, in this order; each is shown only if it is a real amount.
+_CREDIT_DETAILS = (
+    ("missing_usd", "Missing"),
+    ("required_usd", "Required"),
+    ("balance_usd", "Balance"),
+)
+
+
+def error_card(
+    error: InfraiError,
+    *,
+    base_url: str,
+    origin: str,
+    commands: Sequence[str] = (),
+    retry_step: str = "",
+    fix_step: str = "",
+) -> Card:
+    """Describe ``error`` for a person: title, message, code, hint, next step, origin.
+
+    ``commands`` are what the caller offers to type (the magics: ``%infrai_topup 18.00``);
+    ``retry_step`` is shown when another attempt may succeed, ``fix_step`` when it cannot.
+    """
+    step = retry_step if is_retryable(error) else fix_step
+    hint: str = getattr(error, "hint", "")
+    return Card(
+        kind="error",
+        title=error_title(error),
+        fields=(CardField("Message", error.message), *_detail_fields(error)),
+        notes=tuple(note for note in (hint, step) if note),
+        commands=tuple(commands),
+        tone="error",
+        footer=CardFooter(
+            origin=origin,
+            base_url=base_url,
+            request_id=error.request_id if isinstance(error, APIStatusError) else "",
+        ),
+    )
+
+
+def error_title(error: InfraiError) -> str:
+    """A few words naming what went wrong, from the error's class."""
+    for cls, title in _TITLES:
+        if isinstance(error, cls):
+            return title
+    return "infrai error"
+
+
+def error_line(error: InfraiError) -> str:
+    """One clean line, ``CODE: message``: the cell's traceback under the card, and logs."""
+    code = error.code if isinstance(error, APIStatusError) else type(error).__name__
+    return f"{clean_text(code, ID_LIMIT)}: {clean_text(error.message, MESSAGE_LIMIT)}"
+
+
+def missing_credit(error: InfraiError) -> Decimal | None:
+    """The amount a 402 says is missing, if it is one a top-up could add; else ``None``.
+
+    A server's ``details`` are untrusted: ``"abc"``, ``{}``, NaN, ``1e999`` or ``-5``
+    are ignored rather than turned into a nonsense suggestion.
+    """
+    if not isinstance(error, InsufficientCreditError):
+        return None
+    try:
+        return parse_amount(_details(error).get("missing_usd"))
+    except AmountError:
+        return None
+
+
+def _details(error: APIStatusError) -> dict[str, object]:
+    return error.details if isinstance(error.details, dict) else {}
+
+
+def _detail_fields(error: InfraiError) -> list[CardField]:
+    fields: list[CardField] = []
+    if isinstance(error, APIStatusError):
+        code = clean_text(error.code, ID_LIMIT)
+        fields.append(CardField("Code", f"{code} (HTTP {error.status_code})", "code"))
+    if isinstance(error, MalformedResponseError):
+        answer = clean_text(error.content_type or "no content type", ID_LIMIT)
+        fields.append(CardField("Answer", f"HTTP {error.status_code} {answer}", "code"))
+    if isinstance(error, RateLimitError) and error.retry_after is not None:
+        fields.append(CardField("Retry after", f"{error.retry_after:.0f} s"))
+    if isinstance(error, InsufficientCreditError):
+        for name, label in _CREDIT_DETAILS:
+            amount = _amount(_details(error).get(name))
+            if amount is not None:
+                fields.append(CardField(label, format_usd(amount)))
+    return fields
+
+
+def _amount(value: object) -> Decimal | None:
+    """A detail as an amount of dollars to show (zero allowed), or ``None`` if it is not one."""
+    try:
+        return parse_amount(value, minimum=Decimal(0), maximum=None)
+    except AmountError:
+        return None

@@ -1,0 +1,68 @@
+"""Cards about the session itself: what it is connected to, and the embedded sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..contract import mask_key
+from .card import Card, CardField, CardTable
+from .view import origin_of
+
+_KEY_SOURCES = {
+    "none": "nowhere yet",
+    "argument": "passed to the client",
+    "activation": "activation in this session",
+    "INFRAI_API_KEY": "the INFRAI_API_KEY environment variable",
+}
+
+
+def session_card(
+    *,
+    base_url: str,
+    api_key: str | None,
+    key_source: str,
+    region: str,
+    embedded_sandbox: bool,
+    commands: Sequence[tuple[str, str]],
+) -> Card:
+    """``%infrai``: base URL, key source and masked key, region, and what to type next."""
+    if embedded_sandbox:
+        mode = "sandbox (running in this kernel)"
+    else:
+        mode = "hosted API" if origin_of(base_url, "") == "hosted" else "custom server"
+    notes: tuple[str, ...] = ()
+    if api_key is None:
+        notes = ("No project key yet: run %infrai_activate, or set INFRAI_API_KEY.",)
+    return Card(
+        kind="session",
+        title="infrai session",
+        fields=(
+            CardField("Connected to", base_url, "code"),
+            CardField("Mode", mode),
+            CardField("Project key", mask_key(api_key), "code"),
+            CardField("Key from", _KEY_SOURCES.get(key_source, key_source)),  # or a file's path
+            CardField("Region", region),
+        ),
+        table=CardTable(("Magic", "What it does"), tuple(commands)),
+        notes=notes,
+        tone="normal" if api_key else "warning",
+    )
+
+
+def sandbox_card(url: str | None) -> Card:
+    """``%infrai_sandbox``: whether the embedded sandbox runs, and where."""
+    if url is None:
+        return Card(
+            kind="sandbox",
+            title="Sandbox stopped",
+            notes=("The session uses its usual API again.",),
+            commands=("%infrai_sandbox start",),
+        )
+    return Card(
+        kind="sandbox",
+        title="Sandbox running",
+        fields=(CardField("URL", url, "code"), CardField("OpenAPI", f"{url}/openapi.json", "code")),
+        notes=("This session now talks to the sandbox: everything is offline and free.",),
+        commands=("%infrai_activate", "%infrai_sandbox stop"),
+        tone="success",
+    )
