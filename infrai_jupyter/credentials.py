@@ -11,6 +11,7 @@ Resolution order, first match wins (documented in the README):
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import getpass
 import hashlib
@@ -18,10 +19,15 @@ import ipaddress
 import json
 import logging
 import os
+import re
+import stat
+import sys
 import tempfile
 import uuid
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from .contract import HOSTED_BASE_URL, mask_key
@@ -34,6 +40,10 @@ API_KEY_ENV = "INFRAI_API_KEY"
 BASE_URL_ENV = "INFRAI_BASE_URL"
 _FINGERPRINT_SALT = b"infrai-device-fingerprint-v1\x00"
 _MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
+MAX_FILE_BYTES = 64 * 1024  # a credentials file is a few hundred bytes
+FieldT = TypeVar("FieldT", str, bool)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True)
@@ -73,46 +83,349 @@ class ResolvedConfig:
 
 def credentials_path() -> Path:
     """``~/.infrai/credentials`` of the current user."""
-    return Path.home() / ".infrai" / "credentials"
+    return _home() / ".infrai" / "credentials"
 
 
 def load_credentials(path: Path | None = None) -> StoredCredentials | None:
-    """Read the credentials file; ``None`` when there is none."""
-    path = path or credentials_path()
+    """Read the credentials file; ``None`` when there is none.
+
+    Only a small regular file is read: a FIFO would hang the kernel and ``/dev/zero``
+    fill its memory. A file (or the ``~/.infrai`` directory) open to other users is
+    made private first, with a warning, as ssh does.
+    """
+    if path is None:
+        try:
+            path = credentials_path()
+        except CredentialsError:
+            return None  # no home, so no file; saving will say why it cannot
+    _make_directory_private(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with _open_small_regular_file(path) as (descriptor, data):
+            try:
+                stored = _parse(data, path)
+            except CredentialsError:  # unusable, but it may still hold a key: tighten it
+                _make_file_private(descriptor, path, None)
+                raise
+            _make_file_private(descriptor, path, stored.api_key)
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise CredentialsError(f"Cannot read {path}: {exc.strerror}.") from exc
-    try:
-        document = json.loads(text)
-        stored = StoredCredentials(
-            api_key=str(document["api_key"]),
-            base_url=str(document.get("base_url") or HOSTED_BASE_URL),
-            region=str(document.get("region") or "auto"),
-            account_id=str(document.get("account_id") or ""),
-            project_id=str(document.get("project_id") or ""),
-            sandbox=document.get("sandbox") is True,
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CredentialsError(
-            f"{path} is not a valid infrai credentials file. Delete it and run "
-            "infra.activate() again, or set INFRAI_API_KEY."
-        ) from exc
-    api_key = checked_key(stored.api_key, str(path), _file_fix(path))
-    return replace(stored, api_key=api_key)
+    return stored
 
 
 def write_credentials(credentials: StoredCredentials, path: Path | None = None) -> Path:
-    """Save credentials atomically, readable by the owner only (0600 in a 0700 directory).
+    """Save credentials, readable by the owner only (0600 in a 0700 directory).
 
-    The text goes to a private temporary file in the same directory that then replaces
-    the old file in one step, so a crash leaves either the old file or the new one.
+    Writers are serialised by a lock, so each one's file arrives whole; see
+    :func:`_replace_file` for how a crash leaves nothing behind.
     """
     path = path or credentials_path()
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
+    with _writers_lock(path):
+        _replace_file(path, credentials)
+    return path
+
+
+def save_activation(credentials: StoredCredentials, path: Path | None = None) -> Path | None:
+    """Save an activation's credentials, unless a sandbox key would replace a real one.
+
+    A demo against the sandbox must never cost a user the key of their real account,
+    so a sandbox activation only writes where no file, or another sandbox's, exists.
+    The file is read, judged and replaced under one lock: two kernels activating at
+    once cannot both read "no real key" and let the sandbox write last. Says what it
+    did on the ``infrai_jupyter`` logger, the key masked. Returns where it wrote, or
+    ``None`` when it left the file alone.
+    """
+    path = path or credentials_path()
+    masked = mask_key(credentials.api_key)
+    with _writers_lock(path):
+        if credentials.sandbox and not _replaceable_by_sandbox(path):
+            logger.warning(
+                "Not saving the sandbox key %s: %s holds a real key (or one that cannot be "
+                "read), which a sandbox key never replaces.",
+                masked,
+                path,
+            )
+            return None
+        _replace_file(path, credentials)
+    logger.info("Saved credentials for %s to %s", masked, path)
+    return path
+
+
+def _replaceable_by_sandbox(path: Path) -> bool:
+    try:
+        existing = load_credentials(path)
+    except CredentialsError:
+        return False
+    return existing is None or existing.sandbox
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _home() -> Path:
+    """The user's home; never a relative path, which would put keys in the working folder.
+
+    A relative ``HOME`` would make ``~/.infrai`` a folder of whatever notebook directory
+    the kernel started in, ready to be committed to git; ``HOME=""`` (some services)
+    would make it ``/.infrai``. Either way the account's own home is used instead.
+    """
+    for candidate in (_environment_home(), _account_home()):
+        if candidate and os.path.isabs(candidate):
+            return Path(candidate)
+    raise CredentialsError(
+        "No home directory is known (HOME is unset, empty or relative, and the user has no "
+        f"account entry), so there is no ~/.infrai/credentials. Set HOME, or set {API_KEY_ENV}."
+    )
+
+
+def _environment_home() -> str:
+    """``~`` as Python expands it, except that an empty ``HOME`` means none, not ``/``."""
+    return "" if os.environ.get("HOME") == "" else os.path.expanduser("~")
+
+
+def _account_home() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError):
+        return ""
+
+
+@contextlib.contextmanager
+def _open_small_regular_file(path: Path) -> Iterator[tuple[int, bytes]]:
+    """Yield the open descriptor and the bytes of ``path``, refusing anything unusual.
+
+    The kind is checked before opening (opening some devices acts on them) and again on
+    the descriptor (the path may have been swapped); ``O_NONBLOCK`` keeps a FIFO from
+    blocking the open. At most :data:`MAX_FILE_BYTES` are read, whatever ``fstat`` said.
+    Raises ``FileNotFoundError`` when there is no file.
+    """
+    try:
+        _require_small_regular_file(os.stat(path), path)
+        descriptor = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_CLOEXEC)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise _unusable(path, f"Cannot read {path}: {exc.strerror}.") from None
+    try:
+        _require_small_regular_file(os.fstat(descriptor), path)
+        yield descriptor, _read_at_most(descriptor, MAX_FILE_BYTES, path)
+    finally:
+        os.close(descriptor)
+
+
+def _require_small_regular_file(status: os.stat_result, path: Path) -> None:
+    if not stat.S_ISREG(status.st_mode):
+        raise _unusable(path, f"Cannot read {path}: it is {_kind(status.st_mode)}, not a file.")
+    if status.st_size > MAX_FILE_BYTES:
+        raise _unusable(path, f"{path} is too large ({status.st_size} bytes) to be credentials.")
+
+
+def _read_at_most(descriptor: int, limit: int, path: Path) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := os.read(descriptor, limit + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise _unusable(path, f"{path} is too large (over {limit} bytes) to be credentials.")
+    return b"".join(chunks)
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _parse(data: bytes, path: Path) -> StoredCredentials:
+    """The credentials in ``data``, every field of the type the writer gives it."""
+    document = _json_object(data, path)
+    api_key = document.get("api_key")
+    if not isinstance(api_key, str):
+        found = "no api_key" if "api_key" not in document else f"api_key = {_json_kind(api_key)}"
+        raise _unusable(path, f"{path} has {found}, where the project key belongs.")
+    stored = StoredCredentials(
+        api_key=checked_key(api_key, str(path), _file_fix(path)),
+        base_url=_field(document, "base_url", HOSTED_BASE_URL, path),
+        region=_field(document, "region", "auto", path),
+        account_id=_field(document, "account_id", "", path),
+        project_id=_field(document, "project_id", "", path),
+        sandbox=_field(document, "sandbox", False, path),
+    )
+    if not stored.base_url:
+        raise _unusable(path, f"{path} has an empty base_url: the key's server is unknown.")
+    return stored
+
+
+def _field(document: dict[str, object], name: str, default: FieldT, path: Path) -> FieldT:
+    value = document.get(name, default)
+    if type(value) is not type(default):
+        expected = "true or false" if isinstance(default, bool) else "text"
+        raise _unusable(path, f"{path} has {name} = {_json_kind(value)}, not {expected}.")
+    return value
+
+
+def _json_object(data: bytes, path: Path) -> dict[str, object]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
+        raise _unusable(path, f"{path} is UTF-16 or binary, not UTF-8 text.")
+    try:
+        document = json.loads(data.decode("utf-8-sig"))  # a BOM from Notepad is harmless
+    except UnicodeDecodeError:
+        raise _unusable(path, f"{path} is not UTF-8 text.") from None
+    except (ValueError, RecursionError):
+        raise _unusable(path, f"{path} is not JSON.") from None
+    if not isinstance(document, dict):
+        raise _unusable(path, f"{path} holds {_json_kind(document)}, not a JSON object.")
+    return document
+
+
+def _json_kind(value: object) -> str:
+    """Name a JSON value's type without showing it: it may be a key."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    kinds = {str: "text", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _unusable(path: Path, problem: str) -> CredentialsError:
+    return CredentialsError(
+        f"{problem} Repair the file by hand, or move it aside and run infra.activate() "
+        f"again; or set {API_KEY_ENV}, which is used instead of the file. Keep the old "
+        "file: it may hold your only copy of a key, and the key is the account."
+    )
+
+
+# ------------------------------------------------------------- permissions
+
+
+def _make_file_private(descriptor: int, path: Path, key: str | None) -> None:
+    mode = stat.S_IMODE(os.fstat(descriptor).st_mode)
+    if mode & 0o077:
+        _tighten(lambda: os.fchmod(descriptor, 0o600), path, mode, 0o600, key)
+
+
+def _make_directory_private(path: Path) -> None:
+    """Tighten ``~/.infrai``; a directory the caller chose for ``path`` is theirs to set."""
+    directory = path.parent
+    if not _is_default_directory(directory):
+        return
+    with contextlib.suppress(FileNotFoundError):
+        mode = stat.S_IMODE(os.stat(directory).st_mode)
+        if mode & 0o077:
+            _tighten(lambda: os.chmod(directory, 0o700), directory, mode, 0o700, None)
+
+
+def _is_default_directory(directory: Path) -> bool:
+    try:
+        return directory == credentials_path().parent
+    except CredentialsError:
+        return False
+
+
+def _tighten(
+    change: Callable[[], None], path: Path, mode: int, private: int, key: str | None
+) -> None:
+    holding = f" (holding the key {mask_key(key)})" if key else ""
+    try:
+        change()
+    except OSError as exc:
+        logger.warning(
+            "%s%s is open to other users (mode %03o) and could not be made private: %s. "
+            "Run: chmod %03o %s",
+            path,
+            holding,
+            mode,
+            exc.strerror,
+            private,
+            path,
+        )
+        return
+    logger.warning(
+        "%s%s was open to other users (mode %03o); made it private (%03o). "
+        "Anyone who read it could use the key.",
+        path,
+        holding,
+        mode,
+        private,
+    )
+
+
+# ------------------------------------------------------------------ writing
+
+
+@contextlib.contextmanager
+def _writers_lock(path: Path) -> Iterator[None]:
+    """Hold the credentials directory's lock: one writer at a time, across processes.
+
+    The lock is an ``flock`` on the directory itself, so no lock file is left beside
+    the key; closing the descriptor (or the process dying) releases it.
+    """
+    _create_private_directory(path.parent)
+    _make_directory_private(path)
+    with _exclusive(path):
+        yield
+
+
+def _create_private_directory(directory: Path) -> None:
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CredentialsError(
+            f"Cannot create {directory} for the credentials: {exc.strerror}. Set HOME to a "
+            f"writable directory, or keep the key in {API_KEY_ENV}."
+        ) from None
+
+
+if sys.platform == "win32":  # no flock: lock one byte of a lock file beside the key
+    import msvcrt
+
+    @contextlib.contextmanager
+    def _exclusive(path: Path) -> Iterator[None]:
+        descriptor = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            while True:
+                try:
+                    msvcrt.locking(descriptor, msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:  # LK_LOCK gives up after ten seconds; keep waiting
+                    continue
+            try:
+                yield
+            finally:
+                os.lseek(descriptor, 0, os.SEEK_SET)
+                msvcrt.locking(descriptor, msvcrt.LK_UNLCK, 1)
+        finally:
+            os.close(descriptor)
+
+else:
+    import fcntl
+
+    @contextlib.contextmanager
+    def _exclusive(path: Path) -> Iterator[None]:
+        descriptor = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)
+
+
+def _replace_file(path: Path, credentials: StoredCredentials) -> None:
+    """Write a private temporary file, then swap it in: the file is always whole.
+
+    The temporary file is created 0600 inside the 0700 directory; a crash before the
+    swap leaves it there, and the next writer (holding the lock, so no write is in
+    flight) removes every leftover of this pattern.
+    """
+    _remove_leftovers(path)
     descriptor, temporary_name = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )
@@ -127,38 +440,28 @@ def write_credentials(credentials: StoredCredentials, path: Path | None = None) 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary_name)
         raise
-    return path
+    _sync_directory(path.parent)
 
 
-def save_activation(credentials: StoredCredentials, path: Path | None = None) -> Path | None:
-    """Save an activation's credentials, unless a sandbox key would replace a real one.
-
-    A demo against the sandbox must never cost a user the key of their real account,
-    so a sandbox activation only writes where no file, or another sandbox's, exists.
-    Says what it did on the ``infrai_jupyter`` logger, the key masked. Returns where
-    it wrote, or ``None`` when it left the file alone.
-    """
-    path = path or credentials_path()
-    masked = mask_key(credentials.api_key)
-    if credentials.sandbox and not _replaceable_by_sandbox(path):
-        logger.warning(
-            "Not saving the sandbox key %s: %s holds a real key (or one that cannot be "
-            "read), which a sandbox key never replaces.",
-            masked,
-            path,
-        )
-        return None
-    write_credentials(credentials, path)
-    logger.info("Saved credentials for %s to %s", masked, path)
-    return path
+def _remove_leftovers(path: Path) -> None:
+    leftover = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
+    for entry in os.scandir(path.parent):
+        if leftover.fullmatch(entry.name) and not entry.is_dir(follow_symlinks=False):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
 
 
-def _replaceable_by_sandbox(path: Path) -> bool:
-    try:
-        existing = load_credentials(path)
-    except CredentialsError:
-        return False
-    return existing is None or existing.sandbox
+def _sync_directory(directory: Path) -> None:
+    """Make the swap itself durable, so a power cut cannot bring back the old file."""
+    with contextlib.suppress(OSError):  # not possible on every platform or filesystem
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+# -------------------------------------------------------------- resolution
 
 
 def resolve_config(
@@ -272,18 +575,27 @@ def device_fingerprint() -> str:
     """A stable, anonymous id for this user on this machine: a salted SHA-256.
 
     The server grants one trial per fingerprint. Raw identifiers (machine id, user
-    name, home directory) are hashed together and never leave the machine.
+    name, home directory) are hashed together and never leave the machine. Each part
+    has a fallback, so a container without a user entry or a home still activates.
     """
     digest = hashlib.sha256(_FINGERPRINT_SALT)
-    for part in (_machine_id(), getpass.getuser(), str(Path.home())):
+    for part in (_machine_id(), _user_name(), os.path.expanduser("~")):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\x00")
     return digest.hexdigest()
 
 
 def _machine_id() -> str:
     for name in _MACHINE_ID_FILES:
-        with contextlib.suppress(OSError):
-            value = Path(name).read_text(encoding="ascii").strip()
-            if value:
+        with contextlib.suppress(OSError, CredentialsError, UnicodeDecodeError):
+            with _open_small_regular_file(Path(name)) as (_, data):
+                value = data.decode("ascii").strip()
+            if value and value.isprintable():
                 return value
     return f"node-{uuid.getnode():012x}"
+
+
+def _user_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no USER variable and no account entry (a container)
+        return f"uid-{os.getuid()}"
