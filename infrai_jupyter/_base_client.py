@@ -23,7 +23,7 @@ from typing_extensions import Self
 
 from ._requester import ResultT
 from ._version import __version__
-from ._wire import canonical_json, is_retryable, parse_envelope, retry_delay
+from ._wire import canonical_json, parse_envelope, retry_delay
 from .contract import (
     IDEMPOTENCY_KEY_HEADER,
     PROJECT_KEY_PREFIX,
@@ -237,7 +237,7 @@ class BaseClient(Generic[HttpT]):
     def _next_delay(self, error: InfraiError, attempt: int, request: httpx.Request) -> float | None:
         """Seconds to wait before retrying, or ``None`` to give up; logs the decision."""
         where = redact_keys(f"{request.method} {request.url.path}")  # ids may be pasted keys
-        if attempt >= self.max_retries or not is_retryable(error):
+        if attempt >= self.max_retries or not error.retryable:
             logger.debug(
                 "Not retrying %s after %s (attempt %d)", where, _describe(error), attempt + 1
             )
@@ -288,15 +288,12 @@ def translate_transport_error(
     where = f"{request.url.scheme}://{request.url.netloc.decode()}"
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
-            f"{request.method} {request.url.path} to {where} timed out ({type(exc).__name__}). "
-            "The server may be busy: try again, or raise the client's timeout.",
+            f"{request.method} {request.url.path} to {where} timed out ({type(exc).__name__}).",
             method=request.method,
             url=str(request.url),
         )
     return APIConnectionError(
-        f"Could not reach the infrai API at {where} ({type(exc).__name__}: {exc}). "
-        "Check the base URL and your network; for offline use start the sandbox "
-        "(%infrai_sandbox start, or python -m infrai_jupyter.sandbox).",
+        f"Could not reach the infrai API at {where} ({type(exc).__name__}: {exc}).",
         method=request.method,
         url=str(request.url),
     )

@@ -4,8 +4,8 @@
   no spaces, UTF-8, one trailing newline.
 - :func:`parse_envelope` turns any HTTP answer into ``(data, metadata)`` or the one
   typed error that explains it; money arrives as ``Decimal``, never as a float.
-- :func:`retry_delay` is the retry policy: which answers are worth another attempt
-  and how long to wait first.
+- :func:`retry_delay` is the retry policy's timing: how long to wait before another
+  attempt (whether one may help is each error's ``retryable``).
 """
 
 from __future__ import annotations
@@ -21,21 +21,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .contract import ErrorBody, ErrorCode, Metadata
-from .errors import (
-    APIConnectionError,
-    APIStatusError,
-    InfraiError,
-    MalformedResponseError,
-    status_error_class,
-)
+from .contract import ErrorBody, Metadata
+from .errors import InfraiError, MalformedResponseError, status_error_class
 
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
 """The longest ``Retry-After`` honoured; a server asking for more is capped here."""
-
-_RETRYABLE_STATUS = frozenset({408, 429})
 
 
 def _json_default(value: object) -> object:
@@ -142,20 +134,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 
 def is_retryable(error: InfraiError) -> bool:
-    """Whether another attempt may succeed: lost connections, timeouts, 408, 429 and 5xx.
-
-    A 409 ``IDEMPOTENCY_KEY_IN_USE`` is retried too: the first attempt is still running,
-    and the retry will receive its stored result instead of running again.
-    """
-    if isinstance(error, APIConnectionError):
-        return True
-    if isinstance(error, APIStatusError):
-        if error.status_code == 409:
-            return error.code == ErrorCode.IDEMPOTENCY_KEY_IN_USE.value
-        return error.status_code in _RETRYABLE_STATUS or error.status_code >= 500
-    if isinstance(error, MalformedResponseError):
-        return error.status_code in _RETRYABLE_STATUS or error.status_code >= 500
-    return False
+    """Whether another attempt may succeed; kept for callers of old, use ``error.retryable``."""
+    return error.retryable
 
 
 def retry_delay(attempt: int, retry_after: float | None = None) -> float:

@@ -26,9 +26,10 @@ project key: every message passes through :func:`~infrai_jupyter.contract.redact
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
-from .contract import AmountError, redact_keys
+from .contract import AmountError, ErrorCode, redact_keys
 
 __all__ = [
     "APIConnectionError",
@@ -52,11 +53,28 @@ __all__ = [
 
 
 class InfraiError(Exception):
-    """Root of every error raised by infrai_jupyter."""
+    """Root of every error raised by infrai_jupyter.
+
+    ``hint`` says what to do next ("" when the message already does); ``retryable``
+    whether the same call may succeed if sent again (the client's retries use it too).
+    """
+
+    _hint: ClassVar[str] = ""
 
     def __init__(self, message: str) -> None:
         self.message = redact_keys(message)
         super().__init__(self.message)
+
+    @property
+    def hint(self) -> str:
+        return self._hint
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}" if self.hint else self.message
 
 
 class APIStatusError(InfraiError):
@@ -65,8 +83,6 @@ class APIStatusError(InfraiError):
     ``retry_after`` holds the server's ``Retry-After`` in seconds when it sent one;
     ``vendor`` the envelope's ``metadata.vendor`` (``"sandbox"`` for the local sandbox).
     """
-
-    hint: ClassVar[str] = ""
 
     def __init__(
         self,
@@ -91,6 +107,17 @@ class APIStatusError(InfraiError):
         self.url = url
         super().__init__(message)
 
+    @property
+    def retryable(self) -> bool:
+        """408, 429 and 5xx; a 409 only while the same idempotency key is still running.
+
+        Retrying ``IDEMPOTENCY_KEY_IN_USE`` with the same key returns the first attempt's
+        stored result instead of running the call again.
+        """
+        if self.status_code == 409:
+            return self.code == ErrorCode.IDEMPOTENCY_KEY_IN_USE.value
+        return _retryable_status(self.status_code)
+
     def __str__(self) -> str:
         where = f" from {self.method} {self.url}" if self.method else ""
         request = f"; request id {self.request_id}" if self.request_id else ""
@@ -104,13 +131,13 @@ class APIStatusError(InfraiError):
 class InvalidRequestError(APIStatusError):
     """The request was rejected as invalid (400 or 422); ``details`` names the fields."""
 
-    hint = "Check the arguments named above and call again."
+    _hint = "Check the arguments named above and call again."
 
 
 class AuthenticationError(APIStatusError):
     """The project key is missing, unknown or revoked (401)."""
 
-    hint = (
+    _hint = (
         "Run infra.activate() (or %infrai_activate) for a new key, "
         "or set INFRAI_API_KEY=ifr_pk_proj_... for an existing one."
     )
@@ -119,7 +146,7 @@ class AuthenticationError(APIStatusError):
 class InsufficientCreditError(APIStatusError):
     """The balance does not cover the call (402); ``details`` says how much is missing."""
 
-    hint = (
+    _hint = (
         "Top up with account.topup(amount_usd=...) (or %infrai_topup) "
         "and open the checkout link, then try again."
     )
@@ -128,38 +155,66 @@ class InsufficientCreditError(APIStatusError):
 class PermissionDeniedError(APIStatusError):
     """The key is valid but not allowed to do this (403)."""
 
+    _hint = "This key may not do this: use a key of the project that owns what you asked for."
+
 
 class NotFoundError(APIStatusError):
     """The resource or route does not exist (404)."""
+
+    _hint = "Check the id (pass one the API returned, e.g. a top-up's topup_id) and the base URL."
 
 
 class ConflictError(APIStatusError):
     """The request conflicts with the current state (409), e.g. a key still in flight."""
 
+    @property
+    def hint(self) -> str:
+        if self.retryable:
+            return (
+                "A request with this idempotency key is still running: wait a moment, "
+                "then send the same call with the same key to get its result."
+            )
+        return "The account changed meanwhile: read it again, then decide whether to retry."
+
 
 class RateLimitError(APIStatusError):
     """Too many requests (429); ``retry_after`` says how many seconds to wait, if known."""
 
-    hint = "Wait a moment (see retry_after) and try again."
+    @property
+    def hint(self) -> str:
+        if self.retry_after is None:
+            return "Wait a moment and try again."
+        return f"Wait about {math.ceil(self.retry_after)} s (retry_after) and try again."
 
 
 class ServerError(APIStatusError):
     """The server failed (5xx); retrying later usually helps."""
 
-    hint = "This is a server-side problem; try again in a moment."
+    _hint = "This is a server-side problem; try again in a moment."
 
 
 class APIConnectionError(InfraiError):
     """No response arrived: the server is unreachable or the connection broke."""
+
+    _hint = (
+        "Check the base URL and your network; for offline use start the sandbox "
+        "(%infrai_sandbox start, or python -m infrai_jupyter.sandbox)."
+    )
 
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
         self.method = method
         self.url = url
         super().__init__(message)
 
+    @property
+    def retryable(self) -> bool:
+        return True
+
 
 class APITimeoutError(APIConnectionError):
     """The server did not answer within the timeout."""
+
+    _hint = "The server may be busy: try again, or raise the client's timeout."
 
 
 class MalformedResponseError(InfraiError):
@@ -167,6 +222,8 @@ class MalformedResponseError(InfraiError):
 
     ``retry_after`` holds a proxy's ``Retry-After`` in seconds (a 503 page often sends one).
     """
+
+    _hint = "Check the base URL, or try again if a proxy or network failed."
 
     def __init__(
         self,
@@ -186,9 +243,13 @@ class MalformedResponseError(InfraiError):
         kind = content_type or "no content type"
         super().__init__(
             f"The server at {url} answered HTTP {status_code} ({kind}) to {method}, "
-            f"which is not the infrai API envelope: {reason}. "
-            "Check the base URL, or try again if a proxy or network failed."
+            f"which is not the infrai API envelope: {reason}."
         )
+
+    @property
+    def retryable(self) -> bool:
+        """A proxy's 408, 429 or 5xx page may be gone on the next attempt; a 200 will not."""
+        return _retryable_status(self.status_code)
 
 
 class InvalidAmountError(InfraiError, AmountError):
@@ -221,6 +282,10 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
     422: InvalidRequestError,
     429: RateLimitError,
 }
+
+
+def _retryable_status(status_code: int) -> bool:
+    return status_code in (408, 429) or status_code >= 500
 
 
 def status_error_class(status_code: int) -> type[APIStatusError]:

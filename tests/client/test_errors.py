@@ -318,3 +318,63 @@ async def test_the_async_clients_timeout_holds_with_an_injected_http_client(
     async with impatient:
         with pytest.raises(APITimeoutError):
             await impatient.account.topup(amount_usd=5)
+
+
+# ------------------------------------------------- what to do next, and whether to retry
+
+NEXT_STEPS: list[tuple[int, str, bool, str]] = [
+    (400, "INVALID_REQUEST", False, "Check the arguments"),
+    (401, "UNAUTHENTICATED", False, "INFRAI_API_KEY"),
+    (402, "INSUFFICIENT_CREDIT", False, "account.topup"),
+    (403, "PERMISSION_DENIED", False, "key of the project"),
+    (404, "NOT_FOUND", False, "Check the id"),
+    (409, "CONFLICT", False, "read it again"),
+    (409, "IDEMPOTENCY_KEY_IN_USE", True, "same key"),
+    (422, "VALIDATION_ERROR", False, "Check the arguments"),
+    (429, "RATE_LIMITED", True, "Wait about 7 s"),
+    (500, "INTERNAL_ERROR", True, "server-side"),
+    (503, "UNAVAILABLE", True, "server-side"),
+]
+
+
+@pytest.mark.parametrize(("status", "code", "retryable", "hint"), NEXT_STEPS)
+def test_each_error_says_what_to_do_next_and_whether_a_retry_can_help(
+    status: int, code: str, retryable: bool, hint: str
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"Retry-After": "7"} if status == 429 else {}
+        return httpx.Response(status, json=error_envelope(code, "It failed."), headers=headers)
+
+    with mock_client(handler, max_retries=0) as client, pytest.raises(APIStatusError) as raised:
+        client.account.balance()
+    error = raised.value
+    assert error.retryable is retryable
+    assert hint in error.hint
+    assert str(error).endswith(error.hint)
+
+
+@pytest.mark.parametrize(
+    ("fault", "error_class", "retryable", "hint"),
+    [
+        (httpx.ConnectError("refused"), APIConnectionError, True, "start the sandbox"),
+        (httpx.ReadTimeout("slow"), APITimeoutError, True, "raise the client's timeout"),
+        (httpx.Response(502, content=HTML_PAGE), MalformedResponseError, True, "proxy"),
+        (httpx.Response(200, content=b"{"), MalformedResponseError, False, "base URL"),
+    ],
+)
+def test_errors_without_an_envelope_say_what_to_do_next_too(
+    fault: Exception | httpx.Response,
+    error_class: type[InfraiError],
+    retryable: bool,
+    hint: str,
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if isinstance(fault, Exception):
+            raise fault
+        return fault
+
+    with mock_client(handler, max_retries=0) as client, pytest.raises(error_class) as raised:
+        client.account.balance()
+    assert raised.value.retryable is retryable
+    assert hint in raised.value.hint and raised.value.hint in str(raised.value)
+    assert raised.value.hint not in raised.value.message  # said once, where it belongs
