@@ -155,13 +155,13 @@ class InfraiMagics(Magics):
             %infrai_topup
         """
         args = parse_argstring(self.infrai_topup, line)
-        client = self._client()
         if args.amount is None and self._has_widget_frontend():
             from ..widgets import TopupForm
 
             form_client = self._call(self.session.form_client)
             return TopupForm(form_client, return_url=args.return_url, owns_client=True)
-        amount = _parse_amount(args.amount) if args.amount else Decimal(str(self.default_topup_usd))
+        amount = _parse_amount(self.default_topup_usd if args.amount is None else args.amount)
+        client = self._client()
         return self._call(
             lambda: client.account.topup(
                 amount_usd=amount,
@@ -225,7 +225,7 @@ class InfraiMagics(Magics):
         if args.action == "start":
             return CardView(self._start_sandbox(port=args.port, db=args.db))
         if args.action == "stop":
-            return CardView(self.session.stop_sandbox())
+            self.session.stop_sandbox()
         return CardView(self.session.sandbox_card())
 
     # ----------------------------------------------------------------- helpers
@@ -309,11 +309,11 @@ class InfraiMagics(Magics):
             self._session.stop_sandbox()
 
 
-def _parse_amount(text: str) -> Decimal:
+def _parse_amount(value: str | float) -> Decimal:
     """``AMOUNT`` read by the one amount parser the form and the client use too."""
     from ..contract import AmountError, parse_amount
 
     try:
-        return parse_amount(text)
+        return parse_amount(value)
     except AmountError as error:
         raise UsageError(str(error)) from None

@@ -116,15 +116,15 @@ class Session:
         self._sandbox = server
         return card
 
-    def stop_sandbox(self) -> Card:
+    def stop_sandbox(self) -> None:
         """Stop the embedded sandbox and point the session back at its usual API."""
         if self._sandbox is not None:
             self._sandbox.stop()
             self._sandbox = None
             _default.reset()
-        return self.sandbox_card()
 
     def sandbox_card(self) -> Card:
+        """``%infrai_sandbox``: whether the embedded sandbox runs, and where."""
         return sandbox_card(self.sandbox_url)
 
     # ------------------------------------------------------------------ cards

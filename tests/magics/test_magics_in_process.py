@@ -7,19 +7,23 @@ the terminal fallbacks (a top-up command instead of the form).
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
 from infrai_jupyter import _default
+from infrai_jupyter._client import InfraiClient
 from infrai_jupyter.magics import InfraiMagics
 from infrai_jupyter.magics.errors import InfraiCellError
 from infrai_jupyter.results import Balance, TopupRecord
 from infrai_jupyter.sandbox import SandboxServer
+from infrai_jupyter.widgets import TopupForm
 
 from .conftest import MAGICS
 
@@ -63,12 +67,6 @@ def test_load_twice_unload_twice(shell: InteractiveShell) -> None:
     assert _our_line_magics(shell) == set(MAGICS)
 
 
-@pytest.mark.parametrize("name", sorted(MAGICS))
-def test_docstring_help_has_an_example(name: str) -> None:
-    doc = getattr(InfraiMagics, name).__doc__
-    assert doc and "Example::" in doc and f"%{name}" in doc.split("Example::")[1]
-
-
 @pytest.mark.parametrize(
     ("magic", "line"),
     [
@@ -87,6 +85,34 @@ def test_bad_arguments_raise_plain_usage_error(
         shell.run_line_magic(magic, line)
     # A subclass of UsageError would print a full traceback.
     assert type(caught.value) is UsageError
+
+
+@pytest.mark.parametrize(
+    "amount", ["twenty", "0", "-5", "1.234", "10000.01", "nan", "Infinity", "1e999", "$"]
+)
+def test_the_magic_refuses_what_the_form_refuses_in_the_same_words(
+    shell: InteractiveShell, sandbox: SandboxServer, amount: str
+) -> None:
+    with InfraiClient(base_url=sandbox.url) as client:
+        form = TopupForm(client)
+        form.amount.value = amount
+        form.submit.click()
+        said_by_form = BeautifulSoup(form.message.value, "html.parser").div.div.get_text()
+        form.close()
+    with pytest.raises(UsageError) as caught:
+        shell.run_line_magic("infrai_topup", amount)
+    assert str(caught.value) == said_by_form
+
+
+def test_a_busy_port_is_a_usage_error_and_leaves_nothing_running(shell: InteractiveShell) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(UsageError, match="The sandbox cannot start") as caught:
+            shell.run_line_magic("infrai_sandbox", f"start --port {port}")
+    assert type(caught.value) is UsageError
+    assert _magics(shell).session.sandbox_url is None
 
 
 def test_config_sets_the_traits(shell: InteractiveShell) -> None:
