@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from .._wire import is_retryable
 from ..contract import AmountError, parse_amount
 from ..errors import (
     APIConnectionError,
@@ -76,13 +75,12 @@ def error_card(
     ``commands`` are what the caller offers to type (the magics: ``%infrai_topup 18.00``);
     ``retry_step`` is shown when another attempt may succeed, ``fix_step`` when it cannot.
     """
-    step = retry_step if is_retryable(error) else fix_step
-    hint: str = getattr(error, "hint", "")
+    step = retry_step if error.retryable else fix_step
     return Card(
         kind="error",
         title=error_title(error),
         fields=(CardField("Message", error.message), *_detail_fields(error)),
-        notes=tuple(note for note in (hint, step) if note),
+        notes=tuple(note for note in (error.hint, step) if note),
         commands=tuple(commands),
         tone="error",
         footer=CardFooter(
@@ -133,8 +131,6 @@ def _detail_fields(error: InfraiError) -> list[CardField]:
     if isinstance(error, MalformedResponseError):
         answer = clean_text(error.content_type or "no content type", ID_LIMIT)
         fields.append(CardField("Answer", f"HTTP {error.status_code} {answer}", "code"))
-    if isinstance(error, RateLimitError) and error.retry_after is not None:
-        fields.append(CardField("Retry after", f"{error.retry_after:.0f} s"))
     if isinstance(error, InsufficientCreditError):
         for name, label in _CREDIT_DETAILS:
             amount = _amount(_details(error).get(name))

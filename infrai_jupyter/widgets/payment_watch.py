@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Callable
 
-from .._wire import is_retryable
 from ..errors import InfraiError
 from ..results import TopupRecord
 
@@ -87,7 +86,7 @@ class PaymentWatch:
                 return
             if error is not None:
                 self._on_error(error)
-                if not is_retryable(error):
+                if not error.retryable:
                     return
             elif record is not None:
                 self._on_record(record)

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from ipywidgets import HTML, Button, HBox, Layout, Text, VBox
 from traitlets import Float, Unicode
 
-from .._wire import is_retryable
 from ..display import format_usd, render_html
 from ..errors import InfraiError
 from ..results import TopupRecord
@@ -181,7 +180,7 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
                 idempotency_key=self._idempotency_key(checked),
             )
         except InfraiError as error:
-            if not is_retryable(error):
+            if not error.retryable:
                 self._forget_submission()  # a definite answer: the next click is a new try
             self.message.value = error_html(error, self._client.base_url)
             return
@@ -292,7 +291,7 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
     def _on_watch_error(self, error: InfraiError) -> None:
         next_step = (
             "Still checking; you can also click Check payment."
-            if is_retryable(error)
+            if error.retryable
             else "Stopped checking automatically; click Check payment to try again."
         )
         self.message.value = notice_html(
