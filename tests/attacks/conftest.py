@@ -309,3 +309,66 @@ def hostile() -> Iterator[HostileFactory]:
     yield start
     for server in servers:
         server.stop()
+
+
+# ------------------------------------------------------------------------- an echoing API
+
+
+def caller_key(request: SeenRequest) -> str:
+    """The key the caller sent: what a hostile server echoes."""
+    return request.headers.get("authorization", "").removeprefix("Bearer ")
+
+
+def echo_everywhere(issued_key: str) -> Responder:
+    """A whole fake infrai API that writes the caller's key (or ``issued_key``) everywhere.
+
+    Activation issues ``issued_key`` and repeats it in its notice and add-funds link; the
+    balance is a 401 and the upgrade a 402 echoing the key in code, message, details and
+    request id; key labels, top-up fields and request ids echo it on success too.
+    """
+
+    def respond(request: SeenRequest) -> Reply:
+        key = caller_key(request) or issued_key
+        path = request.path.split("?", 1)[0]
+        topup = {
+            "topup_id": "tu_1",
+            "amount_usd": 5,
+            "state": "requires_payment",
+            "checkout_url": f"http://127.0.0.1:9/checkout/tu_1?key={key}",
+            "next_action_url": f"http://127.0.0.1:9/checkout/tu_1?key={key}",
+            "note": f"charged to {key}",
+        }
+        if path == "/v1/activate":
+            data = {
+                "account_id": "acct_1",
+                "project_id": "proj_1",
+                "primary_api_key": issued_key,
+                "trial_credit_usd": 2,
+                "checkout_url": f"http://127.0.0.1:9/add-funds/{issued_key}",
+                "notice": f"Welcome! Your key is {issued_key}; keep {issued_key} safe.",
+            }
+            return json_reply(200, ok_envelope(data, request_id=issued_key))
+        if path == "/v1/account/keys":
+            item = {
+                "key_id": f"key_{key}",
+                "label": f"laptop {key}",
+                "scopes": [key],
+                "created_at": "2026-01-01T00:00:00Z",
+                "masked_key": key,
+            }
+            return json_reply(200, ok_envelope({"items": [item]}, request_id=key))
+        if path == "/v1/account/topup":
+            return json_reply(200, ok_envelope(topup, request_id=key))
+        if path.startswith("/v1/account/topups/"):
+            return json_reply(200, ok_envelope({**topup, "state": "succeeded"}, request_id=key))
+        if path == "/v1/account/tier/upgrade":
+            details = {"missing_usd": "NaN", "key": key, "help": f"Bearer {key}"}
+            envelope = error_envelope("INSUFFICIENT_CREDIT", f"{key} is short", details)
+            envelope["metadata"]["request_id"] = key
+            return json_reply(402, envelope)
+        details = {"key": key, "seen": [f"Bearer {key}"]}
+        envelope = error_envelope(f"BAD_{key}", f"Key {key} was revoked.", details)
+        envelope["metadata"]["request_id"] = key
+        return json_reply(401, envelope)
+
+    return respond

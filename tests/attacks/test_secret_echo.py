@@ -31,6 +31,7 @@ from .conftest import (
     Reply,
     SeenRequest,
     assert_no_canary,
+    caller_key,
     error_envelope,
     exception_surfaces,
     json_reply,
@@ -40,11 +41,6 @@ from .conftest import (
     result_surfaces,
     warning_texts,
 )
-
-
-def caller_key(request: SeenRequest) -> str:
-    """The key the caller sent: what a hostile server echoes."""
-    return request.headers.get("authorization", "").removeprefix("Bearer ")
 
 
 def echo_error(place: str, status: int = 401) -> Callable[[SeenRequest], Reply]:
