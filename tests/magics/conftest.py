@@ -6,6 +6,7 @@ started by the module can reach them for its whole life.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -52,15 +53,59 @@ class _Proxy502Handler(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def proxy_502_url() -> Iterator[str]:
     """The base URL of a loopback server that answers everything with an HTML 502."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Proxy502Handler)
+    yield from _serve(_Proxy502Handler, "proxy-502")
+
+
+HOSTILE_TEXT = "\x1b[2J\x1b]0;pwned\x07<script>alert(1)</script> \u202egnp.exe \u2066x\u2069"
+"""What the key-echoing server wraps around the key: escapes, markup, bidi overrides."""
+
+
+class _EchoKeyHandler(BaseHTTPRequestHandler):
+    """A hostile API: a 401 that quotes the caller's key in every field, around megabytes."""
+
+    def _answer(self) -> None:
+        key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+        echoed = f"{HOSTILE_TEXT} {key} {'A' * 1_000_000}"
+        body = json.dumps(
+            {
+                "ok": False,
+                "data": None,
+                "error": {
+                    "code": f"BAD_KEY_{key}{HOSTILE_TEXT}",
+                    "message": echoed,
+                    "details": {"key": key, "missing_usd": "NaN"},
+                },
+                "metadata": {"request_id": f"{key}{HOSTILE_TEXT}", "vendor": echoed},
+            }
+        ).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep the test output quiet."""
+
+
+def _serve(handler: type[BaseHTTPRequestHandler], name: str) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="proxy-502", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     host, port = server.server_address[:2]
     yield f"http://{host!s}:{port}"
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def echo_key_url() -> Iterator[str]:
+    """The base URL of a loopback server whose errors quote the caller's key everywhere."""
+    yield from _serve(_EchoKeyHandler, "echo-key")
 
 
 @pytest.fixture(scope="module")

@@ -485,6 +485,25 @@ def test_html_502_is_called_not_the_api(kernel: Kernel, proxy_502_url: str) -> N
     assert tag.find("h1") is None and tag.find("center") is None
 
 
+def test_a_server_that_echoes_the_key_gets_it_masked_everywhere(
+    kernel: Kernel, echo_key_url: str
+) -> None:
+    secret = "EchoEchoEchoEchoEcho" + "z9y8"
+    ok(kernel, f"os.environ['INFRAI_BASE_URL'] = {echo_key_url!r}")
+    ok(kernel, f"os.environ['INFRAI_API_KEY'] = 'ifr_pk_proj_{secret}'")
+    run = kernel.run("%infrai_balance")
+    line = assert_one_line_failure(run)
+    assert line.startswith("InfraiCellError: BAD_KEY_ifr_pk_proj_…z9y8")
+    tag = error_card(run)
+    assert fields(tag)["Code"].startswith("BAD_KEY_ifr_pk_proj_…z9y8")
+    everything = run.everything()
+    assert secret[:-4] not in everything
+    for invisible in ("\\u001b", "\\u0007", "\\u202e", "\\u2066", "\\u2069"):
+        assert invisible not in everything  # as JSON writes them
+    assert len(everything) < 100_000  # a megabyte of message became a few lines
+    assert tag.find("script") is None
+
+
 # ---------------------------------------------------------------------- keys
 
 
