@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -344,3 +344,49 @@ def proxy(sandbox: SandboxServer) -> Iterator[ConnectionCountingProxy]:
 async def maybe_await(value: Any) -> Any:
     """The result of a sync call as is, of an async one awaited: one test body for both."""
     return await value if inspect.isawaitable(value) else value
+
+
+# ------------------------------------------------- one test body for both clients
+
+
+@pytest.fixture(params=["sync", "async"])
+def kind(request: pytest.FixtureRequest) -> str:
+    """Run a test once with ``InfraiClient`` and once with ``AsyncInfraiClient``."""
+    return str(request.param)
+
+
+def async_mock_client(
+    handler: Callable[[httpx.Request], httpx.Response], **options: Any
+) -> AsyncInfraiClient:
+    """The async twin of :func:`mock_client`."""
+    options.setdefault("api_key", PROJECT_KEY_PREFIX + "mockmockmockmock1234")
+    options.setdefault("base_url", "http://infrai.test")
+    transport = httpx.MockTransport(handler)
+    return AsyncInfraiClient(http_client=httpx.AsyncClient(transport=transport), **options)
+
+
+def mock_for(kind: str, handler: Callable[[httpx.Request], httpx.Response], **options: Any) -> Any:
+    """:func:`mock_client` or :func:`async_mock_client`, as ``kind`` says."""
+    make = mock_client if kind == "sync" else async_mock_client
+    return make(handler, **options)
+
+
+def recording_for(
+    kind: str,
+    sandbox: SandboxServer,
+    recorder: Recorder,
+    fault: Callable[[int, httpx.Request, httpx.Response], httpx.Response] | None = None,
+    **options: Any,
+) -> Any:
+    """:func:`recording_client` or :func:`async_recording_client`, as ``kind`` says."""
+    make = recording_client if kind == "sync" else async_recording_client
+    return make(sandbox, recorder, fault, **options)
+
+
+@contextlib.asynccontextmanager
+async def opened(client: Any) -> AsyncIterator[Any]:
+    """``with``/``async with`` for either client inside an async test."""
+    try:
+        yield client
+    finally:
+        await maybe_await(client.close())

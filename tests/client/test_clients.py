@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 from decimal import Decimal
 
 import httpx
@@ -19,24 +18,9 @@ from .conftest import (
     Recorder,
     async_recording_client,
     maybe_await,
+    opened,
     recording_client,
 )
-
-SURFACE = (
-    "activate",
-    "account.balance",
-    "account.topup",
-    "account.keys.list",
-    "account.tier.upgrade",
-    "account.topups.list",
-    "account.topups.retrieve",
-)
-
-
-def resolve(root: object, dotted: str) -> object:
-    for part in dotted.split("."):
-        root = getattr(root, part)
-    return root
 
 
 def test_the_constructor_takes_the_seeds_keyword_arguments() -> None:
@@ -50,20 +34,6 @@ def test_the_constructor_takes_the_seeds_keyword_arguments() -> None:
         assert client.config.api_key == "ifr_pk_proj_abcdefghijklmnop"
     with pytest.raises(TypeError):
         InfraiClient("ifr_pk_proj_positional")  # type: ignore[call-arg]
-
-
-def test_async_client_mirrors_the_sync_surface_and_is_awaitable() -> None:
-    sync_client = InfraiClient(base_url="http://x.test")
-    async_client = AsyncInfraiClient(base_url="http://x.test")
-    for name in SURFACE:
-        sync_method, async_method = resolve(sync_client, name), resolve(async_client, name)
-        assert callable(sync_method) and not inspect.iscoroutinefunction(sync_method), name
-        assert inspect.iscoroutinefunction(async_method), name
-        sync_parameters = inspect.signature(sync_method).parameters
-        async_parameters = inspect.signature(async_method).parameters
-        assert list(sync_parameters) == list(async_parameters), name
-    sync_client.close()
-    asyncio.run(async_client.close())
 
 
 @pytest.mark.anyio
@@ -109,38 +79,23 @@ def test_a_copy_outlives_the_client_it_was_made_from(sandbox: SandboxServer) -> 
     assert copy.is_closed
 
 
-def test_sync_client_does_the_whole_account_flow(sandbox: SandboxServer) -> None:
-    with InfraiClient(base_url=sandbox.url) as client:
-        activated = client.activate(write_credentials=False)
-        assert isinstance(activated, ActivateResult)
-        assert client.config.key_source == "activation"
-        balance = client.account.balance()
-        assert isinstance(balance, Balance) and balance.balance_usd == Decimal("2.00")
-        topup = client.account.topup(amount_usd="5")
-        assert isinstance(topup, TopupRecord) and topup.state == "requires_payment"
-        assert client.account.topups.retrieve(topup.topup_id).topup_id == topup.topup_id
-        assert [item.topup_id for item in client.account.topups.list().items] == [topup.topup_id]
-        assert isinstance(client.account.keys.list(), KeyList)
-        summary = client.account.tier.upgrade(target_tier="free")
-        assert isinstance(summary, AccountSummary) and summary.tier == "free"
-
-
 @pytest.mark.anyio
-async def test_async_client_does_the_whole_account_flow(sandbox: SandboxServer) -> None:
-    async with AsyncInfraiClient(base_url=sandbox.url) as client:
-        activated = await client.activate(write_credentials=False)
+async def test_both_clients_do_the_whole_account_flow(kind: str, sandbox: SandboxServer) -> None:
+    make = InfraiClient if kind == "sync" else AsyncInfraiClient
+    async with opened(make(base_url=sandbox.url)) as client:
+        activated = await maybe_await(client.activate(write_credentials=False))
         assert isinstance(activated, ActivateResult)
         assert client.config.key_source == "activation"
-        balance = await client.account.balance()
+        balance = await maybe_await(client.account.balance())
         assert isinstance(balance, Balance) and balance.balance_usd == Decimal("2.00")
-        topup = await client.account.topup(amount_usd="5")
+        topup = await maybe_await(client.account.topup(amount_usd="5"))
         assert isinstance(topup, TopupRecord) and topup.state == "requires_payment"
-        retrieved = await client.account.topups.retrieve(topup.topup_id)
+        retrieved = await maybe_await(client.account.topups.retrieve(topup.topup_id))
         assert retrieved.topup_id == topup.topup_id
-        listed = await client.account.topups.list()
+        listed = await maybe_await(client.account.topups.list())
         assert [item.topup_id for item in listed.items] == [topup.topup_id]
-        assert isinstance(await client.account.keys.list(), KeyList)
-        summary = await client.account.tier.upgrade(target_tier="free")
+        assert isinstance(await maybe_await(client.account.keys.list()), KeyList)
+        summary = await maybe_await(client.account.tier.upgrade(target_tier="free"))
         assert isinstance(summary, AccountSummary) and summary.tier == "free"
 
 

@@ -33,7 +33,14 @@ from infrai_jupyter.errors import (
 from infrai_jupyter.results import TopupRecord
 from infrai_jupyter.sandbox import SandboxServer
 
-from .conftest import SandboxFactory, error_envelope, mock_client
+from .conftest import (
+    SandboxFactory,
+    error_envelope,
+    maybe_await,
+    mock_client,
+    mock_for,
+    opened,
+)
 
 
 def assert_sandbox_request_id(error: APIStatusError) -> None:
@@ -191,14 +198,16 @@ def test_a_slow_server_is_a_timeout(client: InfraiClient, sandbox_factory: Sandb
         (503, "UNAVAILABLE", ServerError),
     ],
 )
-def test_each_status_maps_to_its_error_class(
-    status: int, code: str, error_class: type[APIStatusError]
+@pytest.mark.anyio
+async def test_each_status_maps_to_its_error_class(
+    status: int, code: str, error_class: type[APIStatusError], kind: str
 ) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(status, json=error_envelope(code, "It failed.", field="x"))
 
-    with mock_client(handler, max_retries=0) as client, pytest.raises(error_class) as raised:
-        client.account.balance()
+    async with opened(mock_for(kind, handler, max_retries=0)) as client:
+        with pytest.raises(error_class) as raised:
+            await maybe_await(client.account.balance())
     error = raised.value
     assert type(error) is error_class
     assert (error.status_code, error.code, error.message) == (status, code, "It failed.")
@@ -239,11 +248,14 @@ MALFORMED: dict[str, Callable[[httpx.Request], httpx.Response]] = {
 
 
 @pytest.mark.parametrize("name", sorted(MALFORMED))
-def test_an_answer_that_is_not_the_envelope_is_a_malformed_response(name: str) -> None:
+@pytest.mark.anyio
+async def test_an_answer_that_is_not_the_envelope_is_a_malformed_response(
+    name: str, kind: str
+) -> None:
     handler = MALFORMED[name]
-    client = mock_client(handler, max_retries=0)
-    with client, pytest.raises(MalformedResponseError) as raised:
-        client.account.balance()
+    async with opened(mock_for(kind, handler, max_retries=0)) as client:
+        with pytest.raises(MalformedResponseError) as raised:
+            await maybe_await(client.account.balance())
     error = raised.value
     expected = handler(httpx.Request("GET", "http://infrai.test"))
     message = str(error)
@@ -356,25 +368,29 @@ def test_each_error_says_what_to_do_next_and_whether_a_retry_can_help(
 @pytest.mark.parametrize(
     ("fault", "error_class", "retryable", "hint"),
     [
-        (httpx.ConnectError("refused"), APIConnectionError, True, "start the sandbox"),
-        (httpx.ReadTimeout("slow"), APITimeoutError, True, "raise the client's timeout"),
-        (httpx.Response(502, content=HTML_PAGE), MalformedResponseError, True, "proxy"),
-        (httpx.Response(200, content=b"{"), MalformedResponseError, False, "base URL"),
+        (lambda: httpx.ConnectError("refused"), APIConnectionError, True, "start the sandbox"),
+        (lambda: httpx.ReadTimeout("slow"), APITimeoutError, True, "raise the client's timeout"),
+        (lambda: httpx.Response(502, content=HTML_PAGE), MalformedResponseError, True, "proxy"),
+        (lambda: httpx.Response(200, content=b"{"), MalformedResponseError, False, "base URL"),
     ],
 )
-def test_errors_without_an_envelope_say_what_to_do_next_too(
-    fault: Exception | httpx.Response,
+@pytest.mark.anyio
+async def test_errors_without_an_envelope_say_what_to_do_next_too(
+    kind: str,
+    fault: Callable[[], Exception | httpx.Response],
     error_class: type[InfraiError],
     retryable: bool,
     hint: str,
 ) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        if isinstance(fault, Exception):
-            raise fault
-        return fault
+        outcome = fault()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
-    with mock_client(handler, max_retries=0) as client, pytest.raises(error_class) as raised:
-        client.account.balance()
+    async with opened(mock_for(kind, handler, max_retries=0)) as client:
+        with pytest.raises(error_class) as raised:
+            await maybe_await(client.account.balance())
     assert raised.value.retryable is retryable
     assert hint in raised.value.hint and raised.value.hint in str(raised.value)
     assert raised.value.hint not in raised.value.message  # said once, where it belongs

@@ -29,8 +29,11 @@ from .conftest import (
     SandboxFactory,
     assert_no_secret,
     error_envelope,
-    mock_client,
+    maybe_await,
+    mock_for,
+    opened,
     recording_client,
+    recording_for,
     replay,
     secret_key,
 )
@@ -72,19 +75,22 @@ def test_the_default_is_two_retries() -> None:
         (504, ServerError),
     ],
 )
-def test_transient_statuses_are_retried_up_to_max_retries(
-    status: int, error_class: type[InfraiError], sleeps: list[float]
+@pytest.mark.anyio
+async def test_transient_statuses_are_retried_up_to_max_retries(
+    status: int, error_class: type[InfraiError], kind: str, sleeps: list[float]
 ) -> None:
     seen, handler = counting(lambda attempt: failing(status))
-    with mock_client(handler, max_retries=3) as client, pytest.raises(error_class):
-        client.account.balance()
+    async with opened(mock_for(kind, handler, max_retries=3)) as client:
+        with pytest.raises(error_class):
+            await maybe_await(client.account.balance())
     assert len(seen) == 4
     assert len(sleeps) == 3
 
 
 @pytest.mark.parametrize("status", [408, 429, 500, 503])
-def test_a_transient_status_then_success_returns_the_result(
-    status: int, sleeps: list[float]
+@pytest.mark.anyio
+async def test_a_transient_status_then_success_returns_the_result(
+    status: int, kind: str, sleeps: list[float]
 ) -> None:
     def responses(attempt: int) -> httpx.Response:
         if attempt == 1:
@@ -92,15 +98,17 @@ def test_a_transient_status_then_success_returns_the_result(
         return httpx.Response(200, json={"ok": True, "data": {"balance_usd": 1}})
 
     seen, handler = counting(responses)
-    with mock_client(handler) as client:
-        assert client.account.balance().balance_usd == 1
+    async with opened(mock_for(kind, handler)) as client:
+        assert (await maybe_await(client.account.balance())).balance_usd == 1
     assert len(seen) == 2 and len(sleeps) == 1
 
 
-def test_backoff_grows_exponentially_with_jitter(sleeps: list[float]) -> None:
+@pytest.mark.anyio
+async def test_backoff_grows_exponentially_with_jitter(kind: str, sleeps: list[float]) -> None:
     _, handler = counting(lambda attempt: failing(500))
-    with mock_client(handler, max_retries=4) as client, pytest.raises(ServerError):
-        client.account.balance()
+    async with opened(mock_for(kind, handler, max_retries=4)) as client:
+        with pytest.raises(ServerError):
+            await maybe_await(client.account.balance())
     assert len(sleeps) == 4
     for attempt, delay in enumerate(sleeps):
         ceiling = 0.5 * 2**attempt
@@ -108,10 +116,12 @@ def test_backoff_grows_exponentially_with_jitter(sleeps: list[float]) -> None:
 
 
 @pytest.mark.parametrize("status", [400, 401, 402, 403, 404, 409, 422])
-def test_client_errors_are_not_retried(status: int, sleeps: list[float]) -> None:
+@pytest.mark.anyio
+async def test_client_errors_are_not_retried(status: int, kind: str, sleeps: list[float]) -> None:
     seen, handler = counting(lambda attempt: failing(status))
-    with mock_client(handler) as client, pytest.raises(InfraiError):
-        client.account.balance()
+    async with opened(mock_for(kind, handler)) as client:
+        with pytest.raises(InfraiError):
+            await maybe_await(client.account.balance())
     assert len(seen) == 1 and sleeps == []
 
 
@@ -130,38 +140,46 @@ def test_real_client_errors_from_the_sandbox_are_sent_once(
     assert len(recorder.requests) == 3 and sleeps == []
 
 
-def test_connection_errors_are_retried(sleeps: list[float]) -> None:
+@pytest.mark.anyio
+async def test_connection_errors_are_retried(kind: str, sleeps: list[float]) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
-    with mock_client(handler) as client, pytest.raises(APIConnectionError) as raised:
-        client.account.balance()
+    async with opened(mock_for(kind, handler)) as client:
+        with pytest.raises(APIConnectionError) as raised:
+            await maybe_await(client.account.balance())
     assert len(sleeps) == 2
     assert isinstance(raised.value.__cause__, httpx.ConnectError)
 
 
-def test_timeouts_are_retried_then_succeed(sandbox: SandboxServer, sleeps: list[float]) -> None:
+@pytest.mark.anyio
+async def test_timeouts_are_retried_then_succeed(
+    kind: str, sandbox: SandboxServer, sleeps: list[float]
+) -> None:
     def slow_once(attempt: int, request: httpx.Request, response: httpx.Response) -> httpx.Response:
         if attempt == 1:
             raise httpx.ReadTimeout("timed out", request=request)
         return replay(response)
 
     recorder = Recorder()
-    with recording_client(sandbox, recorder, slow_once) as client:
-        client.activate(write_credentials=False)
+    async with opened(recording_for(kind, sandbox, recorder, slow_once)) as client:
+        await maybe_await(client.activate(write_credentials=False))
     assert len(recorder.requests) == 2 and len(sleeps) == 1
 
 
-def test_timeouts_exhaust_the_retries(sleeps: list[float]) -> None:
+@pytest.mark.anyio
+async def test_timeouts_exhaust_the_retries(kind: str, sleeps: list[float]) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
 
-    with mock_client(handler, max_retries=1) as client, pytest.raises(APITimeoutError):
-        client.account.balance()
+    async with opened(mock_for(kind, handler, max_retries=1)) as client:
+        with pytest.raises(APITimeoutError):
+            await maybe_await(client.account.balance())
     assert len(sleeps) == 1
 
 
-def test_retry_after_seconds_is_honoured(sleeps: list[float]) -> None:
+@pytest.mark.anyio
+async def test_retry_after_seconds_is_honoured(kind: str, sleeps: list[float]) -> None:
     _, handler = counting(
         lambda attempt: (
             failing(429, {"Retry-After": "7"})
@@ -169,45 +187,55 @@ def test_retry_after_seconds_is_honoured(sleeps: list[float]) -> None:
             else httpx.Response(200, json={"ok": True, "data": {"balance_usd": 1}})
         )
     )
-    with mock_client(handler) as client:
-        client.account.balance()
+    async with opened(mock_for(kind, handler)) as client:
+        await maybe_await(client.account.balance())
     assert sleeps == [7.0]
 
 
-def test_retry_after_as_an_http_date_is_honoured(sleeps: list[float]) -> None:
+@pytest.mark.anyio
+async def test_retry_after_as_an_http_date_is_honoured(kind: str, sleeps: list[float]) -> None:
     later = email.utils.formatdate(time.time() + 30, usegmt=True)
     _, handler = counting(lambda attempt: failing(503, {"Retry-After": later}))
-    with mock_client(handler, max_retries=1) as client, pytest.raises(ServerError):
-        client.account.balance()
+    async with opened(mock_for(kind, handler, max_retries=1)) as client:
+        with pytest.raises(ServerError):
+            await maybe_await(client.account.balance())
     (delay,) = sleeps
     assert 25 <= delay <= 30
 
 
-def test_a_huge_retry_after_is_capped(sleeps: list[float]) -> None:
+@pytest.mark.anyio
+async def test_a_huge_retry_after_is_capped(kind: str, sleeps: list[float]) -> None:
     _, handler = counting(lambda attempt: failing(429, {"Retry-After": "86400"}))
-    with mock_client(handler, max_retries=1) as client, pytest.raises(RateLimitError):
-        client.account.balance()
+    async with opened(mock_for(kind, handler, max_retries=1)) as client:
+        with pytest.raises(RateLimitError):
+            await maybe_await(client.account.balance())
     assert sleeps == [MAX_RETRY_AFTER] and MAX_RETRY_AFTER <= 60
 
 
 @pytest.mark.parametrize("value", ["soon", "inf", "nan", "1e999", "-infinity"])
-def test_an_unreadable_retry_after_falls_back_to_backoff(value: str, sleeps: list[float]) -> None:
+@pytest.mark.anyio
+async def test_an_unreadable_retry_after_falls_back_to_backoff(
+    value: str, kind: str, sleeps: list[float]
+) -> None:
     _, handler = counting(lambda attempt: failing(429, {"Retry-After": value}))
-    with mock_client(handler, max_retries=1) as client, pytest.raises(RateLimitError) as raised:
-        client.account.balance()
+    async with opened(mock_for(kind, handler, max_retries=1)) as client:
+        with pytest.raises(RateLimitError) as raised:
+            await maybe_await(client.account.balance())
     (delay,) = sleeps
     assert 0.375 <= delay <= 0.5
     assert raised.value.retry_after is None  # an error card never says "wait about inf s"
 
 
-def test_a_proxy_page_with_retry_after_is_honoured(sleeps: list[float]) -> None:
+@pytest.mark.anyio
+async def test_a_proxy_page_with_retry_after_is_honoured(kind: str, sleeps: list[float]) -> None:
     _, handler = counting(
         lambda attempt: httpx.Response(
             503, content=b"<html>maintenance</html>", headers={"Retry-After": "4"}
         )
     )
-    with mock_client(handler, max_retries=1) as client, pytest.raises(InfraiError):
-        client.account.balance()
+    async with opened(mock_for(kind, handler, max_retries=1)) as client:
+        with pytest.raises(InfraiError):
+            await maybe_await(client.account.balance())
     assert sleeps == [4.0]
 
 
@@ -243,7 +271,9 @@ def test_a_real_rate_limit_is_waited_out_and_retried(
     assert sleeps == [float(retry_after[0])] and 0 < sleeps[0] <= 60
 
 
-def test_each_retry_decision_is_logged_without_the_key(
+@pytest.mark.anyio
+async def test_each_retry_decision_is_logged_without_the_key(
+    kind: str,
     client: InfraiClient,
     sandbox: SandboxServer,
     sleeps: list[float],
@@ -258,10 +288,11 @@ def test_each_retry_decision_is_logged_without_the_key(
 
     key = secret_key(client)
     caplog.set_level(logging.DEBUG, logger="infrai_jupyter")
-    with recording_client(sandbox, Recorder(), unavailable_once, api_key=key) as retrying:
-        retrying.account.topup(amount_usd=5, idempotency_key="order-7")
+    retrying = recording_for(kind, sandbox, Recorder(), unavailable_once, api_key=key)
+    async with opened(retrying):
+        await maybe_await(retrying.account.topup(amount_usd=5, idempotency_key="order-7"))
         with pytest.raises(InsufficientCreditError):
-            retrying.account.tier.upgrade(target_tier="pro")
+            await maybe_await(retrying.account.tier.upgrade(target_tier="pro"))
     decisions = [
         record.getMessage()
         for record in caplog.records
