@@ -17,6 +17,7 @@ from infrai_jupyter.widgets import TopupForm
 
 from .conftest import (
     WATCH_WAIT_S,
+    all_widget_states,
     assert_no_secret,
     checkout_anchor,
     checkout_href,
@@ -337,3 +338,85 @@ def test_closing_a_form_closes_only_a_client_it_owns(
     owning = make_form(client=own, owns_client=True)
     owning.close()
     assert own.is_closed  # no connection pool is left behind by a form the magics made
+
+
+# ------------------------------------------------------- secrets and server text
+
+
+PASTED_SECRET = "PastedPastedPasted" + "q1w2"
+PASTED_KEY = PROJECT_KEY_PREFIX + PASTED_SECRET
+SERVER_NOISE = "\x1b[31m\x1b]0;pwned\x07\u202egnp.exe\u2066 " + HOSTILE
+INVISIBLE = ("\x1b", "\x07", "\u202e", "\u2066")
+
+
+@pytest.mark.parametrize(
+    ("field", "pasted"),
+    [("amount", PASTED_KEY), ("return_url", f"https://example.com/back?key={PASTED_KEY}")],
+)
+def test_a_key_pasted_into_a_field_is_cleared_at_once(
+    make_form: FormFactory, client: InfraiClient, field: str, pasted: str
+) -> None:
+    form = make_form()
+    getattr(form, field).value = pasted
+    assert getattr(form, field).value == ""
+    assert "looked like a project key, so it was cleared" in _problems(form)
+    states = json.dumps(all_widget_states(form), default=str)
+    assert PASTED_SECRET[:-4] not in states
+    assert_no_secret(form, client)
+
+
+def test_a_hostile_error_is_a_small_clean_card(make_form: FormFactory) -> None:
+    noise = SERVER_NOISE + "x" * 2_000_000
+    error = {"code": "E" + noise, "message": noise, "details": {"missing_usd": "NaN"}}
+    client = _mock_client(lambda request: _envelope(402, error=error))
+    form = make_form(client=client, amount=Decimal("5"))
+    form.submit.click()
+
+    html = form.message.value
+    assert len(html) < 30_000
+    page = soup(html)
+    assert page.find(["script", "img"]) is None
+    assert [char for char in INVISIBLE if char in html] == []
+    assert "NaN" not in page.get_text()
+    assert "Change what is named above and click Top up again." in page.get_text()
+
+
+def test_a_hostile_topup_record_is_drawn_clean_and_a_huge_url_is_not_a_link(
+    make_form: FormFactory,
+) -> None:
+    record = {
+        "topup_id": "tu_" + SERVER_NOISE + "x" * 100_000,
+        "amount_usd": 5,
+        "state": "requires_payment",
+        "checkout_url": "https://pay.example.com/" + "a" * 5_000,
+    }
+    client = _mock_client(lambda request: _envelope(200, data=record))
+    form = make_form(client=client, amount=Decimal("5"), watch_interval=3600)
+    form.submit.click()
+
+    html = form.output.value
+    assert len(html) < 30_000
+    page = soup(html)
+    assert page.find(["a", "script", "img"]) is None
+    assert "not an http(s) link, so not clickable" in page.get_text()
+    assert [char for char in INVISIBLE if char in html] == []
+
+
+def test_a_failed_payment_check_says_so_in_one_clean_capped_line(make_form: FormFactory) -> None:
+    record = {"topup_id": "tu_1", "amount_usd": 5, "state": "requires_payment"}
+    error = {"code": "NOT_FOUND", "message": SERVER_NOISE + "y" * 100_000, "details": {}}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return _envelope(200, data=record)
+        return _envelope(404, error=error)  # not retryable: the watch stops after it
+
+    form = make_form(client=_mock_client(handler), amount=Decimal("5"), watch_interval=0.02)
+    form.submit.click()
+    assert form.watch is not None and form.watch.join(WATCH_WAIT_S)
+
+    lines = [div.get_text() for div in soup(form.message.value).select("div div")]
+    assert lines[0].startswith("Could not check the payment: ")
+    assert lines[1] == "Stopped checking automatically; click Check payment to try again."
+    assert all(len(line) <= 300 for line in lines)
+    assert [char for char in INVISIBLE if char in form.message.value] == []
