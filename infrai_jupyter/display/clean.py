@@ -25,6 +25,9 @@ ID_LIMIT = 80
 LINE_LIMIT = 120
 """Characters of a card title, a table cell or a code value (an id, a base URL)."""
 
+ROW_LIMIT = 100
+"""Rows of a table a card shows; a note says how many more there are."""
+
 INVISIBLE_MARK = "\N{REPLACEMENT CHARACTER}"
 """Shown where an invisible or control character was, so the user sees that one was there."""
 
@@ -73,7 +76,7 @@ def clean_card(card: Card) -> Card:
         links=tuple(
             CardLink(clean_text(link.label, ID_LIMIT), redact_keys(link.url)) for link in card.links
         ),
-        notes=tuple(clean_text(note) for note in card.notes),
+        notes=tuple(clean_text(note) for note in card.notes) + _rows_left_out(card.table),
         commands=tuple(clean_text(command) for command in card.commands),
         footer=_footer(card.footer) if card.footer else None,
     )
@@ -94,9 +97,17 @@ def _field(field: CardField) -> CardField:
 def _table(table: CardTable) -> CardTable:
     return CardTable(
         columns=tuple(clean_text(column, ID_LIMIT) for column in table.columns),
-        rows=tuple(tuple(clean_text(cell, LINE_LIMIT) for cell in row) for row in table.rows),
+        rows=tuple(
+            tuple(clean_text(cell, LINE_LIMIT) for cell in row) for row in table.rows[:ROW_LIMIT]
+        ),
         empty_message=clean_text(table.empty_message),
     )
+
+
+def _rows_left_out(table: CardTable | None) -> tuple[str, ...]:
+    if table is None or len(table.rows) <= ROW_LIMIT:
+        return ()
+    return (f"Showing the first {ROW_LIMIT} of {len(table.rows)} rows.",)
 
 
 def _footer(footer: CardFooter) -> CardFooter:

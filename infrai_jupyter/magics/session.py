@@ -78,7 +78,7 @@ class Session:
         """Where the session connects, even when no client can be made (a broken file)."""
         try:
             return self.client().base_url
-        except CredentialsError:
+        except InfraiError:  # a broken credentials file, a base URL that cannot work
             return os.environ.get(BASE_URL_ENV) or HOSTED_BASE_URL
 
     # ---------------------------------------------------------------- sandbox

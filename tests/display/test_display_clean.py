@@ -86,3 +86,13 @@ def test_every_slot_of_a_card_is_cleaned_by_the_renderer() -> None:
     assert "\x1b" not in text and "\u202e" not in text and SECRET not in text
     longest_line = max(text.splitlines(), key=len)
     assert len(longest_line) < 4 * MESSAGE_LIMIT  # the footer joins three capped parts
+
+
+def test_a_huge_table_shows_its_first_rows_and_says_how_many_there_are() -> None:
+    rows = tuple((f"key_{index}", "label") for index in range(100_000))
+    card = Card(kind="keys", title="Keys", table=CardTable(("Key id", "Label"), rows))
+    text = render_text(card)
+    listed = [line.split()[0] for line in text.splitlines() if line.startswith("key_")]
+    assert listed == [f"key_{index}" for index in range(100)]
+    assert text.endswith("Showing the first 100 of 100000 rows.")
+    assert len(text) < 10_000
