@@ -28,6 +28,8 @@ LINE_LIMIT = 120
 ROW_LIMIT = 100
 """Rows of a table a card shows; a note says how many more there are."""
 
+_DAY_MS = 86_400_000
+
 INVISIBLE_MARK = "\N{REPLACEMENT CHARACTER}"
 """Shown where an invisible or control character was, so the user sees that one was there."""
 
@@ -104,6 +106,11 @@ def _table(table: CardTable) -> CardTable:
     )
 
 
+def _sensible_latency(latency_ms: int | None) -> bool:
+    """A latency worth showing: from zero to a day (a server's number is not trusted)."""
+    return latency_ms is not None and 0 <= latency_ms <= _DAY_MS
+
+
 def _rows_left_out(table: CardTable | None) -> tuple[str, ...]:
     if table is None or len(table.rows) <= ROW_LIMIT:
         return ()
@@ -115,5 +122,5 @@ def _footer(footer: CardFooter) -> CardFooter:
         origin=clean_text(footer.origin, ID_LIMIT),
         base_url=clean_text(footer.base_url),
         request_id=clean_text(footer.request_id, ID_LIMIT),
-        latency_ms=footer.latency_ms,
+        latency_ms=footer.latency_ms if _sensible_latency(footer.latency_ms) else None,
     )

@@ -48,8 +48,9 @@ class PaymentWatch:
         self._on_error = on_error
         self._on_expired = on_expired
         self._stopped = threading.Event()
+        # The id is a server's: log lines may show the thread name, so keep it short.
         self._thread = threading.Thread(
-            target=self._run, name=f"infrai-payment-watch-{topup_id}", daemon=True
+            target=self._run, name=f"infrai-payment-watch-{topup_id[:40]}", daemon=True
         )
 
     def start(self) -> PaymentWatch:

@@ -96,3 +96,11 @@ def test_a_huge_table_shows_its_first_rows_and_says_how_many_there_are() -> None
     assert listed == [f"key_{index}" for index in range(100)]
     assert text.endswith("Showing the first 100 of 100000 rows.")
     assert len(text) < 10_000
+
+
+@pytest.mark.parametrize(("latency", "shown"), [(12, " · 12 ms"), (-5, ""), (10**30, "")])
+def test_only_a_sensible_latency_is_shown(latency: int, shown: str) -> None:
+    card = Card(
+        kind="x", title="T", footer=CardFooter("sandbox", "http://127.0.0.1:1", "", latency)
+    )
+    assert render_text(card) == "T\n\nsandbox · http://127.0.0.1:1" + shown
