@@ -2,7 +2,8 @@
 
 ``InfraiMagics`` parses a line and asks a :class:`Session`; everything here works (and
 is tested) without IPython. Importing this module imports the client, so the magics
-create their session at first use, not at ``%load_ext``.
+create their session at first use, not at ``%load_ext``; the server (uvicorn) is
+imported only when the sandbox starts.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import tempfile
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import _default
 from .._client import InfraiClient
@@ -26,7 +28,9 @@ from ..errors import (
     InsufficientCreditError,
     MalformedResponseError,
 )
-from ..sandbox import SandboxServer, SandboxSettings
+
+if TYPE_CHECKING:
+    from ..sandbox import SandboxServer
 
 MAGICS = (
     ("%infrai", "what this session is connected to"),
@@ -94,6 +98,8 @@ class Session:
         key must never reach it); if anything fails after the server started, the
         server is stopped again, so no port is left open behind an error.
         """
+        from ..sandbox import SandboxServer, SandboxSettings
+
         if self._sandbox is not None:
             return self.sandbox_card()
         db_path = (

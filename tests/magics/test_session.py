@@ -13,6 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from infrai_jupyter import _default
+from infrai_jupyter import sandbox as sandbox_package
 from infrai_jupyter.display import render_html, render_text
 from infrai_jupyter.errors import (
     APIConnectionError,
@@ -64,7 +65,7 @@ def started_servers(monkeypatch: pytest.MonkeyPatch) -> list[tuple[SandboxServer
             started.append((server, int(server.url.rsplit(":", 1)[1])))
             return server
 
-    monkeypatch.setattr(session_module, "SandboxServer", Recorded)
+    monkeypatch.setattr(sandbox_package, "SandboxServer", Recorded)
     return started
 
 
