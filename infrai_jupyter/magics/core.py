@@ -232,7 +232,7 @@ class InfraiMagics(Magics):
 
     @property
     def session(self) -> Session:
-        """The session, made at first use: creating it imports the client and the server."""
+        """The session, made at first use: creating it imports the client (not at load)."""
         if self._session is None:
             from .session import Session
 
