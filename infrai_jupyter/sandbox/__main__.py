@@ -7,13 +7,13 @@ import sys
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import uvicorn
 
 from infrai_jupyter.contract.money import AmountError, parse_amount
 
-from .app import create_app
-from .server import bind_socket, is_loopback, url_for
+from .server import bind_socket, is_loopback, url_for, uvicorn_config
 from .settings import SandboxSettings, default_db_path
 from .store import SqliteStore, StoreError
 
@@ -50,7 +50,34 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--rate-limit", type=int, default=None, help="requests per minute per key (off)"
     )
+    parser.add_argument(
+        "--public-url",
+        type=_public_url,
+        metavar="URL",
+        help="the address links and redirects name, behind a proxy (default: the bound one)",
+    )
+    parser.add_argument(
+        "--trusted-proxy",
+        metavar="ADDR",
+        action="append",
+        default=[],
+        help="a proxy whose X-Forwarded-For/-Proto headers are believed (repeatable)",
+    )
+    parser.add_argument(
+        "--processing-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="make charging requests this slow (to demonstrate retries and timeouts)",
+    )
     return parser
+
+
+def _public_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"not an absolute http(s) URL: {text}")
+    return text.rstrip("/")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,7 +96,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.db}{suffix}").unlink(missing_ok=True)
     settings = SandboxSettings(
-        db_path=args.db, trial_credit_usd=args.trial_credit, rate_limit_per_minute=args.rate_limit
+        db_path=args.db,
+        trial_credit_usd=args.trial_credit,
+        rate_limit_per_minute=args.rate_limit,
+        public_url=args.public_url,
+        trusted_proxies=tuple(args.trusted_proxy),
+        processing_delay_seconds=args.processing_delay,
     )
     try:
         SqliteStore(settings.db_path).open()
@@ -79,11 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     url = url_for(sock)
     print(f"infrai sandbox serving on {url} (database: {settings.db_path})")
+    url = settings.public_url or url
     print(f"Point a notebook at it:  INFRAI_BASE_URL={url}   (or %infrai_sandbox start)")
     print("Press Ctrl-C to stop.", flush=True)
-    config = uvicorn.Config(create_app(settings), host=args.host, port=sock.getsockname()[1])
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        uvicorn.Server(uvicorn_config(settings, sock, quiet=False)).run(sockets=[sock])
     except KeyboardInterrupt:
         pass  # uvicorn already shut down cleanly; re-raised Ctrl-C needs no traceback
     finally:

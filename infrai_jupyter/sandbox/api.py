@@ -1,44 +1,76 @@
-"""The ``/v1`` routes, one per entry of ``contract.ROUTES``, and the results they send.
+"""The ``/v1`` routes, one per entry of ``contract.ROUTES``.
 
 Handlers are plain ``def`` so FastAPI runs them in its thread pool: SQLite's blocking
 calls never stall the event loop. Each declares its success envelope and every error
 envelope it can answer with, so ``/openapi.json`` describes exactly what is served.
-The service returns domain objects; this module turns them into contract results.
+
+Request bodies are read with ``parse_float=Decimal``: ``19.999999999999999`` is refused
+for its fraction of a cent instead of becoming the float 20.0 first.
+
+Failed authentication is limited per client address (``auth_failures_per_minute``):
+past the limit every keyed request from that address gets 429 with the real time left,
+before its key is looked up, so a guesser learns nothing more that minute.
+
+An activation's response holds the new project key, which must never be at rest in
+clear, so its stored replay has the key masked. A replay hands the key back only to a
+caller that proves it sent the first request: by presenting the same Idempotency-Key,
+when that key is a secret (at least ``SECRET_KEY_MIN_LENGTH`` characters; the client
+sends ``ik_`` and 32 random hex digits). Such an activation's project key is made as
+an HMAC of that Idempotency-Key and the account id under the database's secret, so the
+replay makes the same key again instead of storing it. A short Idempotency-Key could be
+guessed by anyone who knows the device fingerprint, so its replay shows the account
+with the key masked and a notice. A leaked Idempotency-Key alone never yields the key
+(the HMAC secret is needed), and after the replay window it yields nothing.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from infrai_jupyter.contract import (
     IDEMPOTENCY_KEY_HEADER,
+    PROJECT_KEY_PREFIX,
     ROUTES,
-    AccountSummary,
     ActivateRequest,
-    ActivateResult,
     Balance,
     Envelope,
     ErrorCode,
-    KeyInfo,
     KeyList,
     TopupList,
-    TopupRecord,
     TopupRequest,
     UpgradeRequest,
+    mask_key,
 )
 
 from . import service
-from .context import Sandbox, add_funds_url, base_url_of, checkout_url, sandbox_of
+from .context import Sandbox, base_url_of, client_address, sandbox_of
 from .envelopes import ApiError, envelope_response, success_payload
-from .idempotency import StoredResponse, execute_once, identify
-from .store import Account, ProjectKey, Topup, Transaction
+from .idempotency import Payload, StoredResponse, execute_once, identify
+from .results import (
+    account_summary,
+    activate_result,
+    insufficient_credit_error,
+    key_info,
+    topup_record,
+    unknown_tier_error,
+)
+from .store import Account, Transaction
 
 Handler = TypeVar("Handler", bound=Callable[..., JSONResponse])
+
+SECRET_KEY_MIN_LENGTH = 32
+"""An Idempotency-Key this long is treated as a secret only its sender knows."""
 
 
 class ErrorEnvelope(Envelope[None]):
@@ -51,8 +83,9 @@ _ERROR_DESCRIPTIONS = {
     402: "Not enough credit (INSUFFICIENT_CREDIT); details say how much is missing",
     404: "No such resource for this account",
     409: "A request with this Idempotency-Key is still in flight",
+    413: "The request body is too large",
     422: "Validation failed (details name the fields) or Idempotency-Key reused",
-    429: "Rate limited; see Retry-After",
+    429: "Rate limited, or too many failed authentications from this address; see Retry-After",
     500: "Unexpected server error",
 }
 
@@ -62,6 +95,32 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {"model": ErrorEnvelope, "description": _ERROR_DESCRIPTIONS[status]}
         for status in (*statuses, 500)
     }
+
+
+class _ExactJsonRequest(Request):
+    """A request whose JSON numbers stay exact decimals on their way to validation."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                self._json = json.loads(body, parse_float=Decimal)
+            except (ValueError, RecursionError) as error:  # bad UTF-8, 5000-digit ints, [[[[…
+                raise json.JSONDecodeError(str(error), "", 0) from None
+        return self._json
+
+
+class ExactJsonRoute(APIRoute):
+    """Routes that parse bodies with ``_ExactJsonRequest`` (FastAPI's custom-route hook)."""
+
+    def get_route_handler(self) -> Callable[[Request], Any]:
+        handler = super().get_route_handler()
+
+        async def exact_json_handler(request: Request) -> Response:
+            response: Response = await handler(_ExactJsonRequest(request.scope, request.receive))
+            return response
+
+        return exact_json_handler
 
 
 _bearer = HTTPBearer(auto_error=False, description="A project key: ifr_pk_proj_…")
@@ -77,33 +136,48 @@ IdempotencyKey = Annotated[
 ]
 
 
+def _too_many(retry_after: int, message: str) -> ApiError:
+    return ApiError(
+        429,
+        ErrorCode.RATE_LIMITED,
+        f"{message}; retry in {retry_after} s.",
+        {"retry_after_seconds": retry_after},
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _account_of_key(sandbox: Sandbox, address: str, key: str) -> Account | None:
+    """Look the key up, unless this address failed too often: then 429 without looking."""
+    wait = sandbox.auth_failures.blocked_for(address)
+    if wait is not None:
+        raise _too_many(wait, "Too many failed authentications from this address")
+    with sandbox.store.transaction(write=False) as tx:
+        account = tx.find_account_by_key(service.sha256(key))
+    if account is None:
+        sandbox.auth_failures.count(address)
+    return account
+
+
 def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Account:
-    """The account of the bearer key, or 401; then the optional per-key rate limit."""
+    """The account of the bearer key, or 401 (429 after repeated failures); then the
+    optional per-key rate limit."""
     sandbox = sandbox_of(request)
     account = None
-    key_hash = service.sha256(credentials.credentials) if credentials else None
-    if key_hash is not None:
-        with sandbox.store.transaction(write=False) as tx:
-            account = tx.find_account_by_key(key_hash)
-    if account is None or key_hash is None:
+    if credentials is not None:
+        account = _account_of_key(sandbox, client_address(request), credentials.credentials)
+    if account is None or credentials is None:
         raise ApiError(
             401,
             ErrorCode.UNAUTHENTICATED,
             "Missing or unknown project key. Send 'Authorization: Bearer ifr_pk_proj_…': "
             "activate (POST /v1/activate, or %infrai_activate) or set INFRAI_API_KEY.",
         )
-    retry_after = sandbox.rate_limiter.retry_after(key_hash)
+    retry_after = sandbox.rate_limiter.retry_after(service.sha256(credentials.credentials))
     if retry_after is not None:
-        raise ApiError(
-            429,
-            ErrorCode.RATE_LIMITED,
-            f"Too many requests for this key; retry in {retry_after} s.",
-            {"retry_after_seconds": retry_after},
-            headers={"Retry-After": str(retry_after)},
-        )
+        raise _too_many(retry_after, "Too many requests for this key")
     return account
 
 
@@ -130,85 +204,48 @@ def _endpoint(
     )
 
 
-def activate_result(activation: service.Activation, base_url: str) -> ActivateResult:
-    granted = activation.trial_granted
-    if granted:
-        notice = f"Sandbox trial credit of ${service.usd(activation.trial_cents)} added."
-    else:
-        notice = (
-            "No trial credit: this device already received one. "
-            "Add funds at checkout_url to use paid features."
-        )
-    return ActivateResult(
-        account_id=activation.account.account_id,
-        project_id=activation.account.project_id,
-        primary_api_key=activation.api_key,
-        trial_credit_usd=service.usd(activation.trial_cents),
-        trial_granted=granted,
-        region=activation.account.region,
-        checkout_url=add_funds_url(base_url, activation.account),
-        notice=notice,
+def _proof_of(idempotency_key: str | None) -> str | None:
+    """The Idempotency-Key if it can serve as a secret shared only with the first caller."""
+    if idempotency_key is not None and len(idempotency_key) >= SECRET_KEY_MIN_LENGTH:
+        return idempotency_key
+    return None
+
+
+def _replayable_key(secret: bytes, proof: str, account_id: str) -> str:
+    """The project key of an activation sent with ``proof``; made again for a replay."""
+    message = f"infrai sandbox project key\0{proof}\0{account_id}".encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return PROJECT_KEY_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _mask_primary_key(payload: Payload) -> Payload:
+    data = payload.get("data")
+    if not data:
+        return payload
+    return {**payload, "data": {**data, "primary_api_key": mask_key(data["primary_api_key"])}}
+
+
+def _restored(sandbox: Sandbox, replay: StoredResponse, proof: str | None) -> StoredResponse:
+    """A stored activation with its key again if the caller proved it is the first one."""
+    data = replay.payload.get("data")
+    if not data:
+        return replay
+    key = _replayable_key(sandbox.secret, proof, data["account_id"]) if proof else None
+    if key is not None:
+        with sandbox.store.transaction(write=False) as tx:
+            owner = tx.find_account_by_key(service.sha256(key))
+        if owner is not None and owner.account_id == data["account_id"]:
+            return StoredResponse(
+                replay.status_code, {**replay.payload, "data": {**data, "primary_api_key": key}}
+            )
+    notice = (
+        "This device already activated with this Idempotency-Key; the project key is "
+        "shown only to the caller that sent it, with a secret Idempotency-Key of at least "
+        f"{SECRET_KEY_MIN_LENGTH} characters. Activate again with a new key, or use the "
+        "key you received then."
     )
-
-
-def topup_record(topup: Topup, base_url: str) -> TopupRecord:
-    url = checkout_url(base_url, topup.topup_id)
-    return TopupRecord(
-        topup_id=topup.topup_id,
-        amount_usd=service.usd(topup.amount_cents),
-        state=topup.state,
-        checkout_url=url,
-        next_action_url=url,
-        return_url=topup.return_url,
-        created_at=topup.created_at,
-    )
-
-
-def key_info(key: ProjectKey) -> KeyInfo:
-    return KeyInfo(
-        key_id=key.key_id,
-        label=key.label,
-        scopes=list(key.scopes),
-        created_at=key.created_at,
-        masked_key=key.masked_key,
-    )
-
-
-def account_summary(account: Account) -> AccountSummary:
-    return AccountSummary(
-        account_id=account.account_id,
-        kind="anonymous",
-        status="active",
-        tier=account.tier,
-        balance_usd=service.usd(account.balance_cents),
-    )
-
-
-def insufficient_credit_error(shortfall: service.InsufficientCredit, base_url: str) -> ApiError:
-    account, price, missing = shortfall.account, shortfall.price_cents, shortfall.missing_cents
-    return ApiError(
-        402,
-        ErrorCode.INSUFFICIENT_CREDIT,
-        f"The {shortfall.tier} tier costs ${service.usd(price)} but the balance is "
-        f"${service.usd(account.balance_cents)}: add at least ${service.usd(missing)} and retry.",
-        {
-            "tier": shortfall.tier,
-            "required_usd": float(service.usd(price)),
-            "balance_usd": float(service.usd(account.balance_cents)),
-            "missing_usd": float(service.usd(missing)),
-            "checkout_url": f"{add_funds_url(base_url, account)}?amount={service.usd(missing)}",
-        },
-    )
-
-
-def unknown_tier_error(sandbox: Sandbox, tier: str) -> ApiError:
-    prices = sandbox.settings.tier_prices
-    valid = sorted(prices, key=lambda name: prices[name])
-    return ApiError(
-        422,
-        ErrorCode.VALIDATION_ERROR,
-        f"Invalid target_tier: unknown tier {tier!r}; valid tiers are {', '.join(valid)}.",
-        {"fields": [{"field": "target_tier", "problem": "unknown tier"}], "valid_tiers": valid},
+    return StoredResponse(
+        replay.status_code, {**replay.payload, "data": {**data, "notice": notice}}
     )
 
 
@@ -227,12 +264,12 @@ def _upgrade(
 
 def build_router() -> APIRouter:
     """The API routes; a new router per app, so apps share nothing."""
-    router = APIRouter()
+    router = APIRouter(route_class=ExactJsonRoute)
 
     @_endpoint(
         router,
         "infra.activate",
-        (400, 409, 422),
+        (400, 409, 413, 422),
         summary="Create an anonymous account with trial credit",
     )
     def activate(
@@ -242,12 +279,21 @@ def build_router() -> APIRouter:
         scope = f"device:{service.sha256(body.device_fingerprint)}"
         identity = identify(scope, "infra.activate", body, idempotency_key, derive=False)
         base_url = base_url_of(request)
+        proof = _proof_of(idempotency_key)
+
+        def issue_key(account_id: str) -> str:
+            if proof is None:
+                return service.random_project_key(account_id)
+            return _replayable_key(sandbox.secret, proof, account_id)
 
         def create(tx: Transaction) -> StoredResponse:
-            activation = service.activate(tx, sandbox.settings, body)
+            activation = service.activate(tx, sandbox.settings, body, issue_key)
             return StoredResponse(200, success_payload(activate_result(activation, base_url)))
 
-        return _respond(request, execute_once(sandbox.store, sandbox.settings, identity, create))
+        response, replayed = execute_once(sandbox, identity, create, redact=_mask_primary_key)
+        if replayed:
+            response = _restored(sandbox, response, proof)
+        return _respond(request, (response, replayed))
 
     @_endpoint(router, "account.balance", (401, 429), summary="The account's balance")
     def balance(request: Request, account: CurrentAccount) -> JSONResponse:
@@ -257,7 +303,7 @@ def build_router() -> APIRouter:
     @_endpoint(
         router,
         "account.topup",
-        (400, 401, 409, 422, 429),
+        (400, 401, 409, 413, 422, 429),
         summary="Start a top-up; the user pays at checkout_url",
     )
     def topup(
@@ -272,18 +318,18 @@ def build_router() -> APIRouter:
 
         def create(tx: Transaction) -> StoredResponse:
             created = service.create_topup(tx, account.account_id, body.amount_usd, body.return_url)
-            return StoredResponse(200, success_payload(topup_record(created, base_url)))
+            return StoredResponse(200, success_payload(topup_record(sandbox, created, base_url)))
 
-        return _respond(request, execute_once(sandbox.store, sandbox.settings, identity, create))
+        return _respond(request, execute_once(sandbox, identity, create))
 
     @_endpoint(
         router, "account.topups.list", (401, 429), summary="The account's top-ups, newest first"
     )
     def list_topups(request: Request, account: CurrentAccount) -> JSONResponse:
-        base_url = base_url_of(request)
-        with sandbox_of(request).store.transaction(write=False) as tx:
+        sandbox, base_url = sandbox_of(request), base_url_of(request)
+        with sandbox.store.transaction(write=False) as tx:
             topups = tx.list_topups(account.account_id)
-        result = TopupList(items=[topup_record(item, base_url) for item in topups])
+        result = TopupList(items=[topup_record(sandbox, item, base_url) for item in topups])
         return envelope_response(request, 200, success_payload(result))
 
     @_endpoint(
@@ -294,11 +340,12 @@ def build_router() -> APIRouter:
         account: CurrentAccount,
         topup_id: Annotated[str, Path(min_length=1, max_length=128)],
     ) -> JSONResponse:
-        with sandbox_of(request).store.transaction(write=False) as tx:
+        sandbox = sandbox_of(request)
+        with sandbox.store.transaction(write=False) as tx:
             found = tx.get_topup(topup_id)
         if found is None or found.account_id != account.account_id:
             raise ApiError(404, ErrorCode.NOT_FOUND, f"No top-up {topup_id!r} on this account.")
-        result = topup_record(found, base_url_of(request))
+        result = topup_record(sandbox, found, base_url_of(request))
         return envelope_response(request, 200, success_payload(result))
 
     @_endpoint(
@@ -313,7 +360,7 @@ def build_router() -> APIRouter:
     @_endpoint(
         router,
         "account.tier.upgrade",
-        (400, 401, 402, 409, 422, 429),
+        (400, 401, 402, 409, 413, 422, 429),
         summary="Change tier, paying its price from the balance",
     )
     def upgrade(
@@ -332,8 +379,7 @@ def build_router() -> APIRouter:
         return _respond(
             request,
             execute_once(
-                sandbox.store,
-                sandbox.settings,
+                sandbox,
                 identity,
                 lambda tx: _upgrade(tx, sandbox, account.account_id, body.target_tier, base_url),
             ),

@@ -2,19 +2,67 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import secrets
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .api import build_router as build_api_router
 from .checkout import build_router as build_checkout_router
 from .context import RateLimiter, Sandbox
 from .envelopes import install_error_handlers
+from .idempotency import new_instance, reap_dead_instances
 from .settings import SandboxSettings
-from .store import SqliteStore
+from .store import Instance, SqliteStore, Store
+
+logger = logging.getLogger(__name__)
+
+
+def _start(settings: SandboxSettings, store: Store) -> Sandbox:
+    """Open the database, register this app and release the reservations of dead ones."""
+    store.open()
+    instance = new_instance()
+    with store.transaction() as tx:
+        tx.save_instance(instance)
+        reap_dead_instances(tx, settings, instance.heartbeat_at)
+        secret = tx.ensure_secret("hmac", secrets.token_bytes(32))
+    return Sandbox(
+        settings,
+        store,
+        instance.instance_id,
+        secret,
+        RateLimiter(settings.rate_limit_per_minute),
+        RateLimiter(settings.auth_failures_per_minute),
+    )
+
+
+def _heartbeat(sandbox: Sandbox) -> None:
+    instance = new_instance()
+    with sandbox.store.transaction() as tx:
+        tx.save_instance(
+            Instance(sandbox.instance_id, instance.host, instance.pid, instance.heartbeat_at)
+        )
+
+
+async def _keep_alive(sandbox: Sandbox) -> None:
+    """Renew this app's lease until cancelled; a failed renewal only logs, the next retries."""
+    while True:
+        await asyncio.sleep(sandbox.settings.instance_lease_seconds / 3)
+        try:
+            await run_in_threadpool(_heartbeat, sandbox)
+        except Exception:
+            logger.warning("sandbox heartbeat failed", exc_info=True)
+
+
+def _stop(sandbox: Sandbox) -> None:
+    with sandbox.store.transaction() as tx:
+        tx.forget_instance(sandbox.instance_id)
 
 
 def create_app(settings: SandboxSettings | None = None) -> FastAPI:
@@ -23,9 +71,15 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        store = SqliteStore(config.db_path)
-        await run_in_threadpool(store.open)
-        yield {"sandbox": Sandbox(config, store, RateLimiter(config.rate_limit_per_minute))}
+        sandbox = await run_in_threadpool(_start, config, SqliteStore(config.db_path))
+        heartbeat = asyncio.create_task(_keep_alive(sandbox))
+        try:
+            yield {"sandbox": sandbox}
+        finally:
+            heartbeat.cancel()
+            with suppress(asyncio.CancelledError):
+                await heartbeat
+            await run_in_threadpool(_stop, sandbox)
 
     app = FastAPI(
         title="infrai sandbox",
@@ -34,8 +88,11 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        max_body_size=config.max_body_bytes,  # larger bodies: 413, before they are read
     )
     install_error_handlers(app)
+    if config.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.trusted_proxies))
     app.include_router(build_api_router())
     app.include_router(build_checkout_router())
     return app

@@ -5,25 +5,32 @@ the capability, as with a hosted payment page. After a POST the browser is sent 
 303 (so a reload never re-submits): to ``return_url`` with ``topup_id`` and ``state``
 appended when it is http(s), otherwise back to the page, which then shows the outcome.
 ``/add-funds/{token}`` is the activation's add-funds link: pick an amount, get a top-up.
-Every interpolated value goes through ``html.escape``.
+
+Every form carries a hidden ``form_token``: an HMAC of what it acts on under the
+database's secret. A page from another site can make a browser POST here but cannot
+read our pages, so it cannot know the token: such a POST gets 403 and changes nothing.
+A top-up unpaid after ``pending_topup_ttl_seconds`` has expired: its page says so and
+Pay does nothing. Every interpolated value goes through ``html.escape``; links and
+redirects name this server's own address (``context.base_url_of``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from decimal import Decimal
 from html import escape
 from typing import Annotated
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Path, Request
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from infrai_jupyter.contract import TOPUP_MAX_USD, TopupRequest
+from infrai_jupyter.contract.money import AmountError, parse_amount
 
 from . import service
-from .context import base_url_of, checkout_url, sandbox_of
+from .context import Sandbox, base_url_of, checkout_url, sandbox_of
 from .store import Account, Topup
 
 PRESET_AMOUNTS = ("5", "10", "25", "50")
@@ -76,6 +83,36 @@ def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(html, status_code=status_code, headers=_HEADERS)
 
 
+def form_token(secret: bytes, purpose: str, subject: str) -> str:
+    """The hidden field that proves a POST came from a page this server rendered."""
+    message = f"infrai sandbox {purpose} form\0{subject}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+def _hidden_token(token: str) -> str:
+    return f'<input type="hidden" name="form_token" value="{escape(token)}">'
+
+
+async def _form(request: Request) -> dict[str, list[str]]:
+    """The url-encoded form fields of a POST (the body size is bounded by the app)."""
+    return parse_qs((await request.body()).decode("utf-8", errors="replace"))
+
+
+def _token_is_valid(form: dict[str, list[str]], expected: str) -> bool:
+    sent = form.get("form_token", [""])[0]
+    return hmac.compare_digest(sent.encode(), expected.encode())
+
+
+def _forbidden() -> HTMLResponse:
+    return _page(
+        "Not allowed",
+        "<h1>This form cannot be sent from here</h1><p class=muted>It did not come from "
+        "this sandbox's checkout page, so nothing was changed. Open the checkout link "
+        "from your notebook and use its buttons.</p>",
+        403,
+    )
+
+
 def _not_found() -> HTMLResponse:
     return _page(
         "Not found",
@@ -96,46 +133,66 @@ def _with_outcome(return_url: str, topup: Topup) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _checkout_page(topup: Topup, balance_cents: int) -> HTMLResponse:
+def _pay_forms(sandbox: Sandbox, topup: Topup, amount: str) -> str:
+    topup_id = escape(topup.topup_id)
+    token = _hidden_token(form_token(sandbox.secret, "checkout", topup.topup_id))
+    return (
+        f'<div class="actions"><form method="post" action="/checkout/{topup_id}/pay">{token}'
+        f'<button class="primary" type="submit">Pay {amount}</button></form>'
+        f'<form method="post" action="/checkout/{topup_id}/cancel">{token}'
+        '<button type="submit">Cancel</button></form></div>'
+    )
+
+
+def _outcome(sandbox: Sandbox, topup: Topup, amount: str, balance_cents: int) -> str:
+    if topup.state == "succeeded":
+        return f"{amount} was added. Balance: {escape(f'${service.usd(balance_cents)}')}."
+    if service.is_expired(topup, sandbox.settings):
+        hours = sandbox.settings.pending_topup_ttl_seconds / 3600
+        return (
+            f"This top-up expired unpaid after {hours:g} hours and can no longer be paid; "
+            "nothing was charged. Start a new top-up from your notebook."
+        )
+    return "Canceled: nothing was charged."
+
+
+def _checkout_page(sandbox: Sandbox, topup: Topup, balance_cents: int) -> HTMLResponse:
     amount = escape(f"${service.usd(topup.amount_cents)}")
     topup_id = escape(topup.topup_id)
-    if topup.state == "requires_payment":
+    seen = service.as_seen(topup, sandbox.settings)
+    if seen.state == "requires_payment":
         body = (
             f'<h1>Add funds</h1><div class="amount">{amount}</div>'
-            f'<p class="muted">Top-up {topup_id}</p><div class="actions">'
-            f'<form method="post" action="/checkout/{topup_id}/pay">'
-            f'<button class="primary" type="submit">Pay {amount}</button></form>'
-            f'<form method="post" action="/checkout/{topup_id}/cancel">'
-            '<button type="submit">Cancel</button></form></div>'
+            f'<p class="muted">Top-up {topup_id}</p>{_pay_forms(sandbox, seen, amount)}'
         )
+        return _page("Checkout", body)
+    if seen.return_url and _is_http_url(seen.return_url):
+        href = escape(_with_outcome(seen.return_url, seen))
+        back = f'<div class="actions"><a class="button" href="{href}">Return to the app</a></div>'
     else:
-        outcome = (
-            f"{amount} was added. Balance: {escape(f'${service.usd(balance_cents)}')}."
-            if topup.state == "succeeded"
-            else "Canceled: nothing was charged."
-        )
-        if topup.return_url and _is_http_url(topup.return_url):
-            href = escape(_with_outcome(topup.return_url, topup))
-            back = (
-                f'<div class="actions"><a class="button" href="{href}">Return to the app</a></div>'
-            )
-        else:
-            back = "<p class=muted>You can close this tab and go back to your notebook.</p>"
-        title = "Payment received" if topup.state == "succeeded" else "Top-up canceled"
-        body = f"<h1>{title}</h1><p>{outcome}</p><p class=muted>Top-up {topup_id}</p>{back}"
+        back = "<p class=muted>You can close this tab and go back to your notebook.</p>"
+    title = {"succeeded": "Payment received", "canceled": "Top-up canceled"}[seen.state]
+    if seen.state != topup.state:
+        title = "Top-up expired"
+    outcome = _outcome(sandbox, topup, amount, balance_cents)
+    body = f"<h1>{title}</h1><p>{outcome}</p><p class=muted>Top-up {topup_id}</p>{back}"
     return _page("Checkout", body)
 
 
-def _add_funds_page(token: str, error: str | None = None, amount: str = "") -> HTMLResponse:
+def _add_funds_page(
+    sandbox: Sandbox, token: str, error: str | None = None, amount: str = ""
+) -> HTMLResponse:
     action = f"/add-funds/{escape(token)}"
     presets = "".join(
         f'<button type="submit" name="amount_usd" value="{value}">${value}</button>'
         for value in PRESET_AMOUNTS
     )
     message = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
+    hidden = _hidden_token(form_token(sandbox.secret, "add-funds", token))
     body = (
         "<h1>Add funds</h1><p class=muted>Choose an amount; the next page asks you to pay.</p>"
-        f'{message}<form method="post" action="{action}"><div class="actions">{presets}</div>'
+        f'{message}<form method="post" action="{action}">{hidden}'
+        f'<div class="actions">{presets}</div>'
         '<div class="actions"><label>Other amount ($) <input name="amount_usd" '
         f'inputmode="decimal" value="{escape(amount)}"></label>'
         '<button class="primary" type="submit">Continue</button></div></form>'
@@ -149,31 +206,40 @@ def build_router() -> APIRouter:
 
     @router.get("/checkout/{topup_id}")
     def show(request: Request, topup_id: PathSegment) -> Response:
-        with sandbox_of(request).store.transaction(write=False) as tx:
+        sandbox = sandbox_of(request)
+        with sandbox.store.transaction(write=False) as tx:
             topup = tx.get_topup(topup_id)
             account = tx.get_account(topup.account_id) if topup else None
         if topup is None or account is None:
             return _not_found()
-        return _checkout_page(topup, account.balance_cents)
+        return _checkout_page(sandbox, topup, account.balance_cents)
 
     def settle(request: Request, topup_id: str, pay: bool) -> Response:
-        with sandbox_of(request).store.transaction() as tx:
-            topup = service.settle_topup(tx, topup_id, pay=pay)
+        sandbox = sandbox_of(request)
+        with sandbox.store.transaction() as tx:
+            topup = service.settle_topup(tx, sandbox.settings, topup_id, pay=pay)
         if topup is None:
             return _not_found()
-        if topup.return_url and _is_http_url(topup.return_url):
-            target = _with_outcome(topup.return_url, topup)
+        seen = service.as_seen(topup, sandbox.settings)
+        if seen.return_url and _is_http_url(seen.return_url):
+            target = _with_outcome(seen.return_url, seen)
         else:
             target = checkout_url(base_url_of(request), topup.topup_id)
         return RedirectResponse(target, status_code=303, headers=_HEADERS)
 
+    async def settle_from_form(request: Request, topup_id: str, pay: bool) -> Response:
+        expected = form_token(sandbox_of(request).secret, "checkout", topup_id)
+        if not _token_is_valid(await _form(request), expected):
+            return _forbidden()
+        return await run_in_threadpool(settle, request, topup_id, pay)
+
     @router.post("/checkout/{topup_id}/pay")
-    def pay(request: Request, topup_id: PathSegment) -> Response:
-        return settle(request, topup_id, pay=True)
+    async def pay(request: Request, topup_id: PathSegment) -> Response:
+        return await settle_from_form(request, topup_id, pay=True)
 
     @router.post("/checkout/{topup_id}/cancel")
-    def cancel(request: Request, topup_id: PathSegment) -> Response:
-        return settle(request, topup_id, pay=False)
+    async def cancel(request: Request, topup_id: PathSegment) -> Response:
+        return await settle_from_form(request, topup_id, pay=False)
 
     def find_funding_account(request: Request, token: str) -> Account | None:
         with sandbox_of(request).store.transaction(write=False) as tx:
@@ -183,22 +249,20 @@ def build_router() -> APIRouter:
     def add_funds(request: Request, token: PathSegment, amount: str = "") -> Response:
         if find_funding_account(request, token) is None:
             return _not_found()
-        return _add_funds_page(token, amount=amount[:32])
+        return _add_funds_page(sandbox_of(request), token, amount=amount[:32])
 
     @router.post("/add-funds/{token}")
     async def start_topup(request: Request, token: PathSegment) -> Response:
-        form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
+        sandbox = sandbox_of(request)
+        form = await _form(request)
+        if not _token_is_valid(form, form_token(sandbox.secret, "add-funds", token)):
+            return _forbidden()
         values = [value.strip() for value in form.get("amount_usd", []) if value.strip()]
         raw_amount = values[0] if values else ""
         try:
-            amount = TopupRequest.model_validate({"amount_usd": raw_amount or None}).amount_usd
-        except ValidationError:
-            return _add_funds_page(
-                token,
-                f"Enter an amount in dollars above 0, at most {TOPUP_MAX_USD}, "
-                "with no more than two decimals.",
-                raw_amount[:32],
-            )
+            amount = parse_amount(raw_amount)
+        except AmountError as error:
+            return _add_funds_page(sandbox, token, str(error), raw_amount[:32])
         return await run_in_threadpool(create_and_redirect, request, token, amount)
 
     def create_and_redirect(request: Request, token: str, amount: Decimal) -> Response:

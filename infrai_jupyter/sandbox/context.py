@@ -1,4 +1,9 @@
-"""What one running sandbox app holds: settings, store and rate limiter (lifespan state)."""
+"""What one running sandbox app holds (lifespan state), and what it derives from a request.
+
+Links name the server's own address (``public_url`` or the bound one), never anything
+the request says about itself; the client address is the socket peer, or what a
+trusted proxy forwarded (see ``SandboxSettings.trusted_proxies``).
+"""
 
 from __future__ import annotations
 
@@ -14,12 +19,13 @@ from .settings import SandboxSettings
 from .store import Account, Store
 
 _WINDOW_SECONDS = 60.0
+_PRUNE_ABOVE = 10_000
 
 
 class RateLimiter:
-    """At most ``limit`` requests per key per minute; the minute starts at a key's first call.
+    """At most ``limit`` events per name per minute; the minute starts at a name's first event.
 
-    Windows start per key rather than on clock minutes, so a burst is never split in two
+    Windows start per name rather than on clock minutes, so a burst is never split in two
     by a minute boundary. In memory: limits reset when the sandbox restarts.
     """
 
@@ -29,28 +35,64 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._windows: dict[str, tuple[float, int]] = {}
 
-    def retry_after(self, key_hash: str) -> int | None:
-        """Count one request; return seconds to wait if it is over the limit, else None."""
+    def retry_after(self, name: str) -> int | None:
+        """Count one event; return seconds to wait if it is over the limit, else None."""
+        with self._lock:
+            wait = self._blocked_for(name)
+            if wait is None:
+                self._count(name)
+            return wait
+
+    def blocked_for(self, name: str) -> int | None:
+        """Seconds until ``name`` may act again, or None if it is under the limit."""
+        with self._lock:
+            return self._blocked_for(name)
+
+    def count(self, name: str) -> None:
+        """Record one event for ``name``."""
+        with self._lock:
+            self._count(name)
+
+    def _window(self, name: str, now: float) -> tuple[float, int]:
+        started, count = self._windows.get(name, (now, 0))
+        return (now, 0) if now - started >= _WINDOW_SECONDS else (started, count)
+
+    def _blocked_for(self, name: str) -> int | None:
         if self._limit is None:
             return None
-        with self._lock:
-            now = self._clock()
-            started, count = self._windows.get(key_hash, (now, 0))
-            if now - started >= _WINDOW_SECONDS:
-                started, count = now, 0
-            if count >= self._limit:
-                return max(1, math.ceil(started + _WINDOW_SECONDS - now))
-            self._windows[key_hash] = (started, count + 1)
-            return None
+        now = self._clock()
+        started, count = self._window(name, now)
+        return max(1, math.ceil(started + _WINDOW_SECONDS - now)) if count >= self._limit else None
+
+    def _count(self, name: str) -> None:
+        if self._limit is None:
+            return
+        now = self._clock()
+        if len(self._windows) > _PRUNE_ABOVE:  # many names (addresses): forget finished minutes
+            self._windows = {
+                other: window
+                for other, window in self._windows.items()
+                if now - window[0] < _WINDOW_SECONDS
+            }
+        started, count = self._window(name, now)
+        self._windows[name] = (started, count + 1)
 
 
 @dataclass(frozen=True)
 class Sandbox:
-    """The per-app state every route reads; created by the app's lifespan."""
+    """The per-app state every route reads; created by the app's lifespan.
+
+    ``instance_id`` names this app in the database (idempotency reservations);
+    ``secret`` is the per-database key of its HMACs (checkout form tokens, replayable
+    activation keys), created on first start.
+    """
 
     settings: SandboxSettings
     store: Store
+    instance_id: str
+    secret: bytes
     rate_limiter: RateLimiter
+    auth_failures: RateLimiter
 
 
 def sandbox_of(request: Request) -> Sandbox:
@@ -60,9 +102,27 @@ def sandbox_of(request: Request) -> Sandbox:
     return sandbox
 
 
+def http_url(host: str, port: int) -> str:
+    """``http://host:port``, with an IPv6 host in brackets."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def base_url_of(request: Request) -> str:
-    """The URL the client used to reach this server, so links work on any host and port."""
-    return str(request.base_url).rstrip("/")
+    """Where this server's own pages live: ``public_url``, else the address it serves on.
+
+    ``scope["server"]`` is the local address of the connection's socket: the bound
+    address, or for a wildcard bind (``--allow-remote``) the interface the client reached.
+    """
+    configured = sandbox_of(request).settings.public_url
+    if configured:
+        return configured.rstrip("/")
+    host, port = request.scope.get("server") or ("127.0.0.1", 80)
+    return http_url(host, port)
+
+
+def client_address(request: Request) -> str:
+    """The peer's address (rewritten from ``X-Forwarded-For`` only by a trusted proxy)."""
+    return request.client.host if request.client else "unknown"
 
 
 def checkout_url(base_url: str, topup_id: str) -> str:

@@ -4,12 +4,19 @@ Two transactions per request. The first reserves the key (or finds it reserved, 
 or used for another body); the second runs the operation and stores its response, so
 the effect and the remembered answer commit together. Whoever holds the reservation
 token executes; everyone else gets 409 while it runs and the stored answer afterwards.
-A reservation older than ``abandoned_after_seconds`` is taken over (its holder died);
-the holder's own commit then fails the token check, so even then nothing runs twice.
 
-Keys are stored hashed, and stored responses are sealed with the raw key: the database
-alone reveals neither the keys nor a replayable response (an activation's response
-holds a project key, which must never be at rest in clear).
+Each reservation names its owner: the ``Instance`` (one per running app) whose request
+holds it. An instance registers itself in the database when it starts, renews a
+heartbeat every ``instance_lease_seconds / 3`` and unregisters when it stops. A
+reservation is released at once when its owner is gone: unregistered, silent for longer
+than the lease, or (on the same host) its process no longer exists; so a sandbox killed
+mid-request blocks nobody after a restart, and nothing here assumes a single process.
+While the owner lives the 409 says ``Retry-After: 1``: the holder is working, so a short
+poll is the honest advice. A live holder stuck longer than ``abandoned_after_seconds``
+is taken over too; its own commit then fails the token check, so nothing runs twice.
+
+Keys are stored hashed; responses are stored plainly, so nothing secret may be in one:
+the activation stores its response with the project key masked (see ``api``).
 
 A money-moving request (top-up, upgrade) without ``Idempotency-Key`` gets a derived one:
 a hash of the route and the canonical body, deduplicated for the shorter
@@ -21,23 +28,31 @@ account (without trial), as the one-trial-per-device rule expects.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
+import os
 import secrets
+import socket
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from infrai_jupyter.contract import ErrorCode
 
+from .context import Sandbox
 from .envelopes import ApiError
 from .settings import SandboxSettings
-from .store import IdempotencyRecord, Store, Transaction
+from .store import IdempotencyRecord, Instance, Transaction
+
+Payload = dict[str, Any]
+
+_IN_FLIGHT_RETRY_AFTER_SECONDS = 1
 
 
 @dataclass(frozen=True)
@@ -45,7 +60,7 @@ class StoredResponse:
     """A status and the envelope without metadata: what a replay sends again."""
 
     status_code: int
-    payload: dict[str, Any]
+    payload: Payload
 
 
 @dataclass(frozen=True)
@@ -87,22 +102,42 @@ def identify(
     return IdempotentRequest(scope, f"derived:{request_hash}", request_hash, derived=True)
 
 
-def _keystream_xor(data: bytes, secret: str) -> bytes:
-    stream = hashlib.shake_256(secret.encode()).digest(len(data))
-    return bytes(a ^ b for a, b in zip(data, stream, strict=True))
+def _host_identity() -> str:
+    """This machine since its last boot: process ids are only comparable within it."""
+    boot_id = Path("/proc/sys/kernel/random/boot_id")
+    boot = boot_id.read_text().strip() if boot_id.exists() else ""
+    return f"{socket.gethostname()}/{boot}"
 
 
-def _seal(payload: dict[str, Any], secret: str) -> str:
-    return base64.b64encode(_keystream_xor(json.dumps(payload).encode(), secret)).decode()
+def new_instance(clock: Callable[[], float] = time.time) -> Instance:
+    """The identity a starting app registers under."""
+    return Instance(secrets.token_hex(8), _host_identity(), os.getpid(), clock())
 
 
-def _unseal(sealed: str, secret: str) -> dict[str, Any]:
-    opened: dict[str, Any] = json.loads(_keystream_xor(base64.b64decode(sealed), secret))
-    return opened
+def _process_exists(pid: int) -> bool:
+    if sys.platform == "win32":
+        return True  # os.kill would terminate it there; the heartbeat lease decides instead
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: it exists
+    return True
 
 
-def _secret(request: IdempotentRequest, token: str) -> str:
-    return f"{request.scope}\0{request.key}\0{token}"
+def is_alive(instance: Instance | None, settings: SandboxSettings, now: float) -> bool:
+    """Whether an instance may still be serving: registered, heartbeating, process present."""
+    if instance is None or now - instance.heartbeat_at > settings.instance_lease_seconds:
+        return False
+    return instance.host != _host_identity() or _process_exists(instance.pid)
+
+
+def reap_dead_instances(tx: Transaction, settings: SandboxSettings, now: float) -> None:
+    """Release every reservation held by an instance that is gone (run at start-up)."""
+    for instance in tx.list_instances():
+        if not is_alive(instance, settings, now):
+            tx.forget_instance(instance.instance_id)
 
 
 def _simulate_slowness(settings: SandboxSettings) -> None:
@@ -110,76 +145,98 @@ def _simulate_slowness(settings: SandboxSettings) -> None:
         time.sleep(settings.processing_delay_seconds)
 
 
-def execute_once(
-    store: Store,
-    settings: SandboxSettings,
-    request: IdempotentRequest | None,
-    operation: Callable[[Transaction], StoredResponse],
-    clock: Callable[[], float] = time.time,
-) -> tuple[StoredResponse, bool]:
-    """Run ``operation`` unless this request already ran; return (response, replayed)."""
-    if request is None:
-        _simulate_slowness(settings)
-        with store.transaction() as tx:
-            return operation(tx), False
-    key_hash = request.key_hash
+def _in_flight(message: str) -> ApiError:
+    retry_after = _IN_FLIGHT_RETRY_AFTER_SECONDS
+    return ApiError(
+        409,
+        ErrorCode.IDEMPOTENCY_KEY_IN_USE,
+        message,
+        {"retry_after_seconds": retry_after},
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _replay_or_wait(
+    tx: Transaction, settings: SandboxSettings, request: IdempotentRequest, now: float
+) -> StoredResponse | None:
+    """The stored answer, a 409 while a live holder works, or None: go ahead and run."""
+    record = tx.get_idempotency(request.scope, request.key_hash)
     window = (
         settings.derived_key_window_seconds
         if request.derived
         else settings.idempotency_window_seconds
     )
+    if record is None or now - record.created_at >= window:
+        return None
+    if record.request_hash != request.request_hash:
+        raise ApiError(
+            422,
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            "This Idempotency-Key was already used with a different request body; "
+            "use a new key for a new request.",
+        )
+    if record.state == "done" and record.response is not None and record.status_code:
+        return StoredResponse(record.status_code, json.loads(record.response))
+    holder_alive = is_alive(tx.get_instance(record.owner), settings, now)
+    if holder_alive and now - record.created_at < settings.abandoned_after_seconds:
+        raise _in_flight(
+            "A request with this Idempotency-Key is still being processed; "
+            "retry shortly to get its result."
+        )
+    return None
+
+
+def execute_once(
+    sandbox: Sandbox,
+    request: IdempotentRequest | None,
+    operation: Callable[[Transaction], StoredResponse],
+    *,
+    redact: Callable[[Payload], Payload] | None = None,
+    clock: Callable[[], float] = time.time,
+) -> tuple[StoredResponse, bool]:
+    """Run ``operation`` unless this request already ran; return (response, replayed).
+
+    ``redact`` gives the form of a fresh response that may be stored and replayed; the
+    caller of the first request still receives it whole.
+    """
+    store, settings, owner = sandbox.store, sandbox.settings, sandbox.instance_id
+    if request is None:
+        _simulate_slowness(settings)
+        with store.transaction() as tx:
+            return operation(tx), False
     with store.transaction() as tx:
         now = clock()
-        record = tx.get_idempotency(request.scope, key_hash)
-        if record is not None and now - record.created_at < window:
-            if record.request_hash != request.request_hash:
-                raise ApiError(
-                    422,
-                    ErrorCode.IDEMPOTENCY_KEY_REUSED,
-                    "This Idempotency-Key was already used with a different request body; "
-                    "use a new key for a new request.",
-                )
-            if record.state == "done" and record.sealed_response and record.status_code:
-                payload = _unseal(record.sealed_response, _secret(request, record.token))
-                return StoredResponse(record.status_code, payload), True
-            if now - record.created_at < settings.abandoned_after_seconds:
-                raise ApiError(
-                    409,
-                    ErrorCode.IDEMPOTENCY_KEY_IN_USE,
-                    "A request with this Idempotency-Key is still being processed; "
-                    "retry shortly to get its result.",
-                    headers={"Retry-After": "1"},
-                )
+        replay = _replay_or_wait(tx, settings, request, now)
+        if replay is not None:
+            return replay, True
         token = secrets.token_hex(16)
         reservation = IdempotencyRecord(
-            request.scope, key_hash, request.request_hash, token, "in_flight", now
+            request.scope, request.key_hash, request.request_hash, token, owner, "in_flight", now
         )
         tx.put_idempotency(reservation)
 
     _simulate_slowness(settings)
     try:
         with store.transaction() as tx:
-            current = tx.get_idempotency(request.scope, key_hash)
+            current = tx.get_idempotency(request.scope, request.key_hash)
             if current is None or current.token != token:
-                raise ApiError(
-                    409,
-                    ErrorCode.IDEMPOTENCY_KEY_IN_USE,
+                raise _in_flight(
                     "This request took too long and was superseded by a retry with the same "
-                    "Idempotency-Key; fetch the result by retrying.",
-                    headers={"Retry-After": "1"},
+                    "Idempotency-Key; fetch the result by retrying."
                 )
             response = operation(tx)
+            stored = redact(response.payload) if redact else response.payload
             tx.put_idempotency(
                 replace(
                     current,
                     state="done",
                     status_code=response.status_code,
-                    sealed_response=_seal(response.payload, _secret(request, token)),
+                    response=json.dumps(stored),
                 )
             )
     except BaseException:
         # Not stored: the client may retry with the same key (e.g. after a 500).
         with store.transaction() as tx:
-            tx.delete_idempotency(request.scope, key_hash, token)
+            tx.delete_idempotency(request.scope, request.key_hash, token)
         raise
     return response, False

@@ -7,10 +7,12 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 
 from .app import create_app
+from .context import http_url
 from .settings import SandboxSettings
 from .store import SqliteStore
 
@@ -49,7 +51,28 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 def url_for(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    return http_url(host, port)
+
+
+def uvicorn_config(
+    settings: SandboxSettings, sock: socket.socket, *, quiet: bool
+) -> uvicorn.Config:
+    """Serve on ``sock``; forwarded headers are the app's business (trusted proxies only).
+
+    ``quiet`` leaves the host process's logging alone (a kernel, a test run).
+    """
+    host, port = sock.getsockname()[:2]
+    logging: dict[str, Any] = {"log_config": None, "access_log": False} if quiet else {}
+    return uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        # uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1: any local
+        # process could pose as another client address.
+        proxy_headers=False,
+        timeout_graceful_shutdown=5,
+        **logging,
+    )
 
 
 class SandboxServer:
@@ -88,15 +111,7 @@ class SandboxServer:
         # Fail here, in the caller's thread, on an unusable database.
         SqliteStore(self.settings.db_path).open()
         sock = bind_socket(self.host, self.port)
-        config = uvicorn.Config(
-            create_app(self.settings),
-            host=self.host,
-            port=sock.getsockname()[1],
-            log_config=None,  # leave the host process's logging alone
-            access_log=False,
-            timeout_graceful_shutdown=5,
-        )
-        server = uvicorn.Server(config)
+        server = uvicorn.Server(uvicorn_config(self.settings, sock, quiet=True))
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="infrai-sandbox", daemon=True
         )

@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from infrai_jupyter.contract import PROJECT_KEY_PREFIX, ActivateRequest, dollars, mask_key
@@ -128,14 +128,34 @@ def create_topup(
     return topup
 
 
-def settle_topup(tx: Transaction, topup_id: str, pay: bool) -> Topup | None:
-    """Pay or cancel a waiting top-up; a settled one stays as it is.
+def expires_at(topup: Topup, settings: SandboxSettings) -> datetime:
+    return topup.created_at + timedelta(seconds=settings.pending_topup_ttl_seconds)
+
+
+def is_expired(topup: Topup, settings: SandboxSettings) -> bool:
+    """Whether a top-up waited too long for payment: it can no longer be paid."""
+    return topup.state == "requires_payment" and now() >= expires_at(topup, settings)
+
+
+def as_seen(topup: Topup, settings: SandboxSettings) -> Topup:
+    """The top-up as a caller sees it now: an expired one reads as canceled.
+
+    Expiry is a function of time, not a stored change, so every reader agrees on it
+    without a sweeper writing to the database.
+    """
+    return replace(topup, state="canceled") if is_expired(topup, settings) else topup
+
+
+def settle_topup(
+    tx: Transaction, settings: SandboxSettings, topup_id: str, pay: bool
+) -> Topup | None:
+    """Pay or cancel a waiting top-up; a settled or expired one stays as it is.
 
     The ledger's unique (reason, reference) makes a second credit impossible even if two
     payments raced past the state check.
     """
     topup = tx.get_topup(topup_id)
-    if topup is None or topup.state != "requires_payment":
+    if topup is None or topup.state != "requires_payment" or is_expired(topup, settings):
         return topup
     settled_at = now()
     if pay:

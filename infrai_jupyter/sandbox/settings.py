@@ -22,6 +22,28 @@ def default_db_path() -> Path:
 class SandboxSettings:
     """Everything that varies between sandbox instances.
 
+    ``public_url`` is the address its links and redirects name (checkout, add funds,
+    return pages), for a sandbox behind a proxy; without it they name the address the
+    server is bound to. Never the request's ``Host``: a caller must not choose where
+    someone else's payment link points.
+
+    ``trusted_proxies`` are the peer addresses whose ``X-Forwarded-For`` and
+    ``X-Forwarded-Proto`` are believed (uvicorn's proxy-header rules); from anyone
+    else those headers are ignored.
+
+    ``auth_failures_per_minute`` bounds failed authentications per client address:
+    past it, every keyed request from that address gets 429 until its minute is over,
+    valid key or not, so the answers stop telling a guesser anything. ``None`` turns
+    it off. Calls with a valid key never count.
+
+    ``pending_topup_ttl_seconds``: a top-up unpaid for this long expires; it reads as
+    ``canceled`` and its checkout page says it can no longer be paid.
+
+    ``instance_lease_seconds``: how long a silent instance's idempotency reservations
+    are respected (see ``idempotency``).
+
+    ``max_body_bytes`` bounds a request body; larger ones get 413 before being read.
+
     ``processing_delay_seconds`` makes a charging or creating request sleep while it
     holds its idempotency reservation: a slow server on demand, so that tests and demos
     can observe the in-flight 409 and client timeouts.
@@ -30,9 +52,15 @@ class SandboxSettings:
     db_path: Path = field(default_factory=default_db_path)
     trial_credit_usd: Decimal = Decimal("2.00")
     tier_prices: Mapping[str, Decimal] = field(default_factory=lambda: DEFAULT_TIER_PRICES)
+    public_url: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
     idempotency_window_seconds: float = 86_400.0
     derived_key_window_seconds: float = 300.0
     abandoned_after_seconds: float = 300.0
+    instance_lease_seconds: float = 15.0
+    pending_topup_ttl_seconds: float = 86_400.0
     rate_limit_per_minute: int | None = None
+    auth_failures_per_minute: int | None = 20
+    max_body_bytes: int = 64 * 1024
     processing_delay_seconds: float = 0.0
     default_region: str = "western"

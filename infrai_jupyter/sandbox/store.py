@@ -8,12 +8,15 @@ SQLite specifics: WAL so readers never block the writer; every write transaction
 ``BEGIN IMMEDIATE``, which takes the write lock up front, so two requests touching one
 balance are serialised instead of both reading the old value; a connection per
 transaction (no connection shared between threads); money in integer cents; the schema
-is versioned with ``PRAGMA user_version`` and grown by appending to ``MIGRATIONS``.
+is versioned with ``PRAGMA user_version`` and grown by appending to ``MIGRATIONS``. The
+file is created readable by its owner only (0600); SQLite gives its ``-wal`` and ``-shm``
+files the same mode.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -64,16 +67,30 @@ class Topup:
 
 @dataclass(frozen=True)
 class IdempotencyRecord:
-    """One idempotency key: who reserved it, for which body, and the response once done."""
+    """One idempotency key: who reserved it, for which body, and the response once done.
+
+    ``owner`` is the instance (see ``Instance``) whose request holds the reservation.
+    """
 
     scope: str
     key_hash: str
     request_hash: str
     token: str
+    owner: str
     state: IdempotencyState
     created_at: float
     status_code: int | None = None
-    sealed_response: str | None = None
+    response: str | None = None
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A running sandbox process (or app) serving from this database, and its last heartbeat."""
+
+    instance_id: str
+    host: str
+    pid: int
+    heartbeat_at: float
 
 
 class Transaction(Protocol):
@@ -82,6 +99,11 @@ class Transaction(Protocol):
     def get_idempotency(self, scope: str, key_hash: str) -> IdempotencyRecord | None: ...
     def put_idempotency(self, record: IdempotencyRecord) -> None: ...
     def delete_idempotency(self, scope: str, key_hash: str, token: str) -> None: ...
+    def save_instance(self, instance: Instance) -> None: ...
+    def get_instance(self, instance_id: str) -> Instance | None: ...
+    def list_instances(self) -> list[Instance]: ...
+    def forget_instance(self, instance_id: str) -> None: ...
+    def ensure_secret(self, name: str, candidate: bytes) -> bytes: ...
     def insert_account(self, account: Account) -> None: ...
     def get_account(self, account_id: str) -> Account | None: ...
     def find_account_by_key(self, key_hash: str) -> Account | None: ...
@@ -135,6 +157,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             token TEXT NOT NULL, state TEXT NOT NULL, created_at REAL NOT NULL,
             status_code INTEGER, sealed_response TEXT, PRIMARY KEY (scope, key_hash))""",
     ),
+    (
+        # Replays are stored plainly now; rows sealed by version 1 cannot be read, and a
+        # lost replay only means a retry after the upgrade runs as a new request.
+        "DROP TABLE idempotency",
+        """CREATE TABLE idempotency (
+            scope TEXT NOT NULL, key_hash TEXT NOT NULL, request_hash TEXT NOT NULL,
+            token TEXT NOT NULL, owner TEXT NOT NULL, state TEXT NOT NULL,
+            created_at REAL NOT NULL, status_code INTEGER, response TEXT,
+            PRIMARY KEY (scope, key_hash))""",
+        "CREATE INDEX idempotency_in_flight ON idempotency (owner) WHERE state = 'in_flight'",
+        """CREATE TABLE instances (
+            instance_id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL,
+            heartbeat_at REAL NOT NULL)""",
+        "CREATE TABLE server_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
+    ),
 )
 """Schema version N is ``MIGRATIONS[:N]``; a release that changes the schema appends."""
 
@@ -148,8 +185,10 @@ class SqliteStore:
         self.path = path
 
     def open(self) -> None:
-        """Create the file and schema on first start; migrate an older schema forward."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Create the file (owner-only) and schema on first start; migrate an older one."""
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Create it before SQLite does, so it never exists with the umask's wider mode.
+        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
         connection = self._connect()
         try:
             connection.execute("PRAGMA journal_mode = WAL")
@@ -226,8 +265,9 @@ _ACCOUNT_COLUMNS = "account_id, project_id, tier, balance_cents, region, funding
 _KEY_COLUMNS = "key_id, account_id, label, scopes, masked_key, created_at"
 _TOPUP_COLUMNS = "topup_id, account_id, amount_cents, state, return_url, created_at"
 _IDEMPOTENCY_COLUMNS = (
-    "scope, key_hash, request_hash, token, state, created_at, status_code, sealed_response"
+    "scope, key_hash, request_hash, token, owner, state, created_at, status_code, response"
 )
+_INSTANCE_COLUMNS = "instance_id, host, pid, heartbeat_at"
 
 
 class SqliteTransaction:
@@ -246,7 +286,7 @@ class SqliteTransaction:
     def put_idempotency(self, record: IdempotencyRecord) -> None:
         self._db.execute(
             f"INSERT OR REPLACE INTO idempotency ({_IDEMPOTENCY_COLUMNS})"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             astuple(record),
         )
 
@@ -255,6 +295,42 @@ class SqliteTransaction:
             "DELETE FROM idempotency WHERE scope = ? AND key_hash = ? AND token = ?",
             (scope, key_hash, token),
         )
+
+    def save_instance(self, instance: Instance) -> None:
+        """Register an instance or renew its heartbeat."""
+        self._db.execute(
+            f"INSERT INTO instances ({_INSTANCE_COLUMNS}) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (instance_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+            astuple(instance),
+        )
+
+    def get_instance(self, instance_id: str) -> Instance | None:
+        row = self._db.execute(
+            f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?", (instance_id,)
+        ).fetchone()
+        return Instance(*row) if row else None
+
+    def list_instances(self) -> list[Instance]:
+        rows = self._db.execute(f"SELECT {_INSTANCE_COLUMNS} FROM instances").fetchall()
+        return [Instance(*row) for row in rows]
+
+    def forget_instance(self, instance_id: str) -> None:
+        """Drop an instance and release the reservations its requests still hold."""
+        self._db.execute(
+            "DELETE FROM idempotency WHERE state = 'in_flight' AND owner = ?", (instance_id,)
+        )
+        self._db.execute("DELETE FROM instances WHERE instance_id = ?", (instance_id,))
+
+    def ensure_secret(self, name: str, candidate: bytes) -> bytes:
+        """The secret called ``name``: ``candidate`` if none was stored yet (first start)."""
+        self._db.execute(
+            "INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+            (name, candidate),
+        )
+        row = self._db.execute(
+            "SELECT value FROM server_secrets WHERE name = ?", (name,)
+        ).fetchone()
+        return bytes(row[0])
 
     def insert_account(self, account: Account) -> None:
         self._db.execute(

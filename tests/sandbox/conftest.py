@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from bs4 import BeautifulSoup
 
 from infrai_jupyter.contract import Envelope, ErrorCode
 from infrai_jupyter.sandbox import SandboxServer
@@ -91,8 +92,35 @@ def create_topup(client: httpx.Client, account: Account, amount: float, **body: 
     return topup_id
 
 
+@dataclass(frozen=True)
+class Form:
+    """A form on a sandbox page, as a browser would submit it (hidden fields included)."""
+
+    action: str
+    fields: dict[str, str]
+
+    def submit(self, client: httpx.Client, **values: str) -> httpx.Response:
+        return client.post(self.action, data={**self.fields, **values})
+
+
+def forms_of(page: httpx.Response) -> list[Form]:
+    """The POST forms of an HTML page, in page order."""
+    soup = BeautifulSoup(page.text, "html.parser")
+    return [
+        Form(
+            str(form["action"]),
+            {
+                str(field["name"]): str(field.get("value", ""))
+                for field in form.find_all("input", type="hidden")
+            },
+        )
+        for form in soup.find_all("form", method="post")
+    ]
+
+
 def pay(client: httpx.Client, topup_id: str) -> httpx.Response:
-    return client.post(f"/checkout/{topup_id}/pay")
+    """Press Pay on the top-up's checkout page."""
+    return forms_of(client.get(f"/checkout/{topup_id}"))[0].submit(client)
 
 
 @pytest.fixture

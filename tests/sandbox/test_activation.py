@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,17 +27,62 @@ def test_one_trial_per_device_fingerprint(client: httpx.Client) -> None:
     assert activate(client).activation["trial_granted"] is True  # another device
 
 
-def test_project_keys_are_stored_only_as_hashes(
+def _client_key() -> str:
+    """An Idempotency-Key as the client makes one: ik_ and 32 random hex digits."""
+    return f"ik_{secrets.token_hex(16)}"
+
+
+def _activate(client: httpx.Client, fingerprint: str, key: str) -> httpx.Response:
+    body = {"device_fingerprint": fingerprint}
+    return client.post("/v1/activate", json=body, headers={"Idempotency-Key": key})
+
+
+def _works(client: httpx.Client, key: str) -> bool:
+    headers = {"Authorization": f"Bearer {key}"}
+    return client.get("/v1/account/balance", headers=headers).status_code == 200
+
+
+def test_a_lost_response_retried_with_the_clients_key_gets_the_same_working_key(
     client: httpx.Client, sandbox: SandboxServer
 ) -> None:
-    body, headers = {"device_fingerprint": new_fingerprint()}, {"Idempotency-Key": "a"}
-    key = data_of(client.post("/v1/activate", json=body, headers=headers))["primary_api_key"]
-    # The replay still hands the key back: the stored response is sealed, not discarded.
-    replay = client.post("/v1/activate", json=body, headers=headers)
-    assert data_of(replay)["primary_api_key"] == key
-    secret = key.removeprefix("ifr_pk_proj_").encode()
+    fingerprint, idempotency_key = new_fingerprint(), _client_key()
+    first = data_of(_activate(client, fingerprint, idempotency_key))
+    retry = _activate(client, fingerprint, idempotency_key)
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert data_of(retry) == first
+    assert _works(client, first["primary_api_key"])
+    # Nothing on disk holds the key or the Idempotency-Key that recreates it.
     database: Path = sandbox.settings.db_path
     files = [path for path in database.parent.iterdir() if path.name.startswith(database.name)]
     assert database in files
     for path in files:
-        assert secret not in path.read_bytes(), path
+        content = path.read_bytes()
+        assert first["primary_api_key"].removeprefix("ifr_pk_proj_").encode() not in content
+        assert idempotency_key.encode() not in content
+
+
+def test_a_replay_with_a_guessable_idempotency_key_never_hands_out_the_key(
+    client: httpx.Client,
+) -> None:
+    fingerprint = new_fingerprint()  # known to anyone on the same machine
+    victim = data_of(_activate(client, fingerprint, "activate"))
+    replay = _activate(client, fingerprint, "activate")
+    attacker = data_of(replay)
+    assert attacker["account_id"] == victim["account_id"]
+    assert victim["primary_api_key"] not in replay.text
+    assert attacker["primary_api_key"] == f"ifr_pk_proj_…{victim['primary_api_key'][-4:]}"
+    assert "shown only to the caller" in attacker["notice"]
+    assert _works(client, victim["primary_api_key"])
+
+
+def test_the_fingerprint_without_the_secret_idempotency_key_gets_another_account(
+    client: httpx.Client,
+) -> None:
+    fingerprint = new_fingerprint()
+    victim = data_of(_activate(client, fingerprint, _client_key()))
+    attacker = _activate(client, fingerprint, _client_key())
+    assert "Idempotent-Replayed" not in attacker.headers
+    stolen = data_of(attacker)
+    assert stolen["account_id"] != victim["account_id"]
+    assert stolen["primary_api_key"] != victim["primary_api_key"]
+    assert stolen["trial_granted"] is False

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import httpx
 
-from .conftest import Account, balance, create_topup, data_of, pay
+from .conftest import Account, Form, balance, create_topup, data_of, forms_of, pay
 
 THREADS = 20
 
@@ -27,11 +27,14 @@ def test_concurrent_payments_and_upgrades_end_with_the_exact_balance(
         )
         return response.status_code
 
+    def pay_buttons(topup_ids: list[str]) -> list[Form]:
+        return [forms_of(client.get(f"/checkout/{topup_id}"))[0] for topup_id in topup_ids]
+
     with ThreadPoolExecutor(THREADS) as pool:
-        # Each top-up is paid from two "tabs" at once.
-        list(pool.map(lambda topup_id: pay(client, topup_id), first_half * 2))
+        # Each top-up is paid from two "tabs" at once, both opened before either paid.
+        list(pool.map(lambda button: button.submit(client), pay_buttons(first_half) * 2))
         # Then payments race with upgrades (each upgrade a new request, own key).
-        paid = pool.map(lambda topup_id: pay(client, topup_id), second_half * 2)
+        paid = pool.map(lambda button: button.submit(client), pay_buttons(second_half) * 2)
         upgrades = pool.map(upgrade_to_pro, range(THREADS))
         assert all(response.status_code == 303 for response in paid)
         assert set(upgrades) == {200}

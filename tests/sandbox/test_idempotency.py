@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
-import pytest
 
-from infrai_jupyter.contract import ErrorCode, TopupRequest
-from infrai_jupyter.sandbox import SandboxSettings
-from infrai_jupyter.sandbox.envelopes import ApiError
-from infrai_jupyter.sandbox.idempotency import (
-    StoredResponse,
-    execute_once,
-    identify,
+from infrai_jupyter.contract import ErrorCode
+
+from .conftest import (
+    Account,
+    SandboxFactory,
+    activate,
+    balance,
+    data_of,
+    envelope,
+    error_of,
+    pay,
 )
-from infrai_jupyter.sandbox.store import SqliteStore, Transaction
-
-from .conftest import Account, SandboxFactory, activate, balance, data_of, envelope, error_of
 
 TOPUP = "/v1/account/topup"
 UPGRADE = "/v1/account/tier/upgrade"
@@ -134,7 +132,7 @@ def test_fifty_concurrent_requests_with_one_key_execute_once(
         account = activate(client)
         data_of(client.post(TOPUP, json={"amount_usd": 100}, headers=account.headers))
         topup_id = _topups(client, account)[0]["topup_id"]
-        client.post(f"/checkout/{topup_id}/pay")
+        pay(client, str(topup_id))
         headers = {**account.headers, "Idempotency-Key": "burst"}
         with ThreadPoolExecutor(50) as pool:
             responses = list(
@@ -163,9 +161,9 @@ def test_charging_posts_without_a_key_get_a_derived_one(
 
 
 def test_activation_is_idempotent_per_device(client: httpx.Client) -> None:
-    body = {"device_fingerprint": "f" * 32}
-    first = client.post("/v1/activate", json=body, headers={"Idempotency-Key": "act"})
-    again = client.post("/v1/activate", json=body, headers={"Idempotency-Key": "act"})
+    body, headers = {"device_fingerprint": "f" * 32}, {"Idempotency-Key": "ik_" + "0123" * 8}
+    first = client.post("/v1/activate", json=body, headers=headers)
+    again = client.post("/v1/activate", json=body, headers=headers)
     assert again.headers["Idempotent-Replayed"] == "true"
     assert data_of(again) == data_of(first)
 
@@ -180,39 +178,22 @@ def test_keys_expire_after_the_window(sandbox_factory: SandboxFactory) -> None:
         assert first["topup_id"] != second["topup_id"]
 
 
-def test_an_abandoned_reservation_is_taken_over_and_its_holder_cannot_commit(
-    tmp_path: Path,
+def test_a_stuck_holder_is_superseded_and_its_late_commit_is_refused(
+    sandbox_factory: SandboxFactory,
 ) -> None:
     # Every reservation counts as abandoned at once, and each holder stalls before its work.
-    settings = SandboxSettings(
-        db_path=tmp_path / "db.sqlite3", abandoned_after_seconds=0, processing_delay_seconds=0.5
-    )
-    store = SqliteStore(settings.db_path)
-    store.open()
-    request = identify("account:a", "account.topup", TopupRequest(amount_usd=Decimal(1)), "k")
-    assert request is not None
-    runs: list[str] = []
-
-    def run(name: str) -> tuple[StoredResponse, bool]:
-        def operation(tx: Transaction) -> StoredResponse:
-            runs.append(name)
-            return StoredResponse(200, {"ok": True, "data": {"run": name}, "error": None})
-
-        return execute_once(store, settings, request, operation)
-
-    def reserved() -> bool:
-        with store.transaction() as tx:
-            return tx.get_idempotency(request.scope, request.key_hash) is not None
-
-    with ThreadPoolExecutor(1) as pool:
-        stalled = pool.submit(run, "stalled")
-        while not reserved():
-            time.sleep(0.01)
-        assert run("retry") == (
-            StoredResponse(200, {"ok": True, "data": {"run": "retry"}, "error": None}),
-            False,
-        )
-        with pytest.raises(ApiError) as superseded:
-            stalled.result()
-    assert superseded.value.code is ErrorCode.IDEMPOTENCY_KEY_IN_USE
-    assert runs == ["retry"]
+    sandbox = sandbox_factory(abandoned_after_seconds=0, processing_delay_seconds=1.0)
+    with httpx.Client(base_url=sandbox.url, timeout=30) as client:
+        account = activate(client)
+        headers = {**account.headers, "Idempotency-Key": "stuck"}
+        with ThreadPoolExecutor(2) as pool:
+            responses = list(
+                pool.map(
+                    lambda _: client.post(TOPUP, json={"amount_usd": 7}, headers=headers), range(2)
+                )
+            )
+        assert sorted(response.status_code for response in responses) == [200, 409]
+        superseded = next(response for response in responses if response.status_code == 409)
+        error = error_of(superseded, 409, ErrorCode.IDEMPOTENCY_KEY_IN_USE)
+        assert "superseded" in error["message"]
+        assert len(_topups(client, account)) == 1
