@@ -78,7 +78,7 @@ def error_card(
     step = retry_step if error.retryable else fix_step
     return Card(
         kind="error",
-        title=error_title(error),
+        title=_title(error),
         fields=(CardField("Message", error.message), *_detail_fields(error)),
         notes=tuple(note for note in (error.hint, step) if note),
         commands=tuple(commands),
@@ -91,7 +91,7 @@ def error_card(
     )
 
 
-def error_title(error: InfraiError) -> str:
+def _title(error: InfraiError) -> str:
     """A few words naming what went wrong, from the error's class."""
     for cls, title in _TITLES:
         if isinstance(error, cls):
