@@ -7,6 +7,25 @@ Resolution order, first match wins (documented in the README):
 3. ``~/.infrai/credentials``, written by ``infra.activate()``; its base URL is used
    only together with its key, so an environment key never goes to a stored host;
 4. no key, and the hosted API at ``https://api.infrai.cc``.
+
+Every key, whatever its source, passes :func:`~infrai_jupyter.contract.keys.check_key`
+before it is used: surrounding whitespace is dropped (a key read with its newline
+works), anything else malformed is an :class:`~infrai_jupyter.errors.InvalidKeyError`
+naming the source and the fix, the key masked. An ``INFRAI_API_KEY`` going to a server
+that is neither the hosted API nor this machine is logged once per key and server.
+
+The credentials file:
+
+- is read only if it is a regular file of at most 64 KiB (a FIFO, a device or a huge
+  file is refused without hanging or filling memory), of UTF-8 JSON whose fields have
+  the types the writer gives them; anything else is a ``CredentialsError`` that names
+  the file and never suggests deleting it (the key is the account);
+- is made private when found open to other users (file 0600, ``~/.infrai`` 0700),
+  with a warning on the ``infrai_jupyter`` logger, as ssh and the AWS CLI insist;
+- is written by one writer at a time (an ``flock`` on its directory; a lock file on
+  Windows), through a 0600 temporary file swapped in whole, whose leftovers after a
+  crash are removed by the next writer;
+- lives under the user's absolute home, never under the working directory.
 """
 
 from __future__ import annotations
@@ -44,6 +63,7 @@ MAX_FILE_BYTES = 64 * 1024  # a credentials file is a few hundred bytes
 FieldT = TypeVar("FieldT", str, bool)
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_POSIX_MODES = os.name == "posix"  # elsewhere mode bits say nothing about who can read
 
 
 @dataclass(frozen=True)
@@ -308,14 +328,14 @@ def _unusable(path: Path, problem: str) -> CredentialsError:
 
 def _make_file_private(descriptor: int, path: Path, key: str | None) -> None:
     mode = stat.S_IMODE(os.fstat(descriptor).st_mode)
-    if mode & 0o077:
+    if _POSIX_MODES and mode & 0o077:
         _tighten(lambda: os.fchmod(descriptor, 0o600), path, mode, 0o600, key)
 
 
 def _make_directory_private(path: Path) -> None:
     """Tighten ``~/.infrai``; a directory the caller chose for ``path`` is theirs to set."""
     directory = path.parent
-    if not _is_default_directory(directory):
+    if not _POSIX_MODES or not _is_default_directory(directory):
         return
     with contextlib.suppress(FileNotFoundError):
         mode = stat.S_IMODE(os.stat(directory).st_mode)
@@ -597,5 +617,5 @@ def _machine_id() -> str:
 def _user_name() -> str:
     try:
         return getpass.getuser()
-    except (KeyError, OSError):  # no USER variable and no account entry (a container)
-        return f"uid-{os.getuid()}"
+    except (ImportError, KeyError, OSError):  # no USER variable, no account entry
+        return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown-user"
