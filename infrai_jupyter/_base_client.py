@@ -21,6 +21,7 @@ import httpx
 from pydantic import ValidationError
 from typing_extensions import Self
 
+from ._body import ACCEPT_ENCODING, BodyError, BodyReader, attempt_budget
 from ._requester import ResultT
 from ._version import __version__
 from ._wire import canonical_json, parse_envelope, retry_delay
@@ -97,10 +98,14 @@ class BaseClient(Generic[HttpT]):
         base_url: str | None,
         timeout: float | httpx.Timeout,
         max_retries: int,
+        max_response_bytes: int,
         http_client: HttpT,
     ) -> None:
+        if max_response_bytes < 1:
+            raise ValueError("max_response_bytes must be 1 or more")
         self._config = resolve_config(api_key, base_url)
         self._set_limits(timeout, max_retries)
+        self.max_response_bytes = max_response_bytes
         self._shared = SharedHttp(http_client)
         self._closed = False
         self._make_resources()
@@ -189,6 +194,7 @@ class BaseClient(Generic[HttpT]):
         route = ROUTES[route_name]
         headers = {
             "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
             "User-Agent": _user_agent(),
         }
         if route.authenticated and self._config.api_key:
@@ -233,6 +239,32 @@ class BaseClient(Generic[HttpT]):
                 method=request.method,
                 url=str(request.url),
             ) from None
+
+    def _budget(self) -> float | None:
+        """Seconds one attempt may take, connect to last byte (see :func:`attempt_budget`)."""
+        return attempt_budget(self.timeout)
+
+    def _body_reader(self, response: httpx.Response) -> BodyReader:
+        """A reader for ``response``'s body; raises :class:`BodyError` for an unasked encoding.
+
+        A response made in memory (``httpx.MockTransport``) arrives read and decoded
+        already: the reader gets its content at once, and the caller streams nothing.
+        """
+        if response.is_stream_consumed:
+            reader = BodyReader(self.max_response_bytes, "identity")
+            reader.feed(response.content)
+            return reader
+        return BodyReader(self.max_response_bytes, response.headers.get("content-encoding", ""))
+
+    def _unusable_body(self, response: httpx.Response, error: BodyError) -> MalformedResponseError:
+        request = response.request
+        return MalformedResponseError(
+            error.reason,
+            status_code=response.status_code,
+            content_type=response.headers.get("content-type", ""),
+            method=request.method,
+            url=str(request.url),
+        )
 
     def _next_delay(self, error: InfraiError, attempt: int, request: httpx.Request) -> float | None:
         """Seconds to wait before retrying, or ``None`` to give up; logs the decision."""
@@ -294,6 +326,17 @@ def translate_transport_error(
         )
     return APIConnectionError(
         f"Could not reach the infrai API at {where} ({type(exc).__name__}: {exc}).",
+        method=request.method,
+        url=str(request.url),
+    )
+
+
+def deadline_error(request: httpx.Request, budget: float) -> APITimeoutError:
+    """The attempt outlived its whole budget, however steadily bytes were trickling in."""
+    where = f"{request.url.scheme}://{request.url.netloc.decode()}"
+    return APITimeoutError(
+        f"{request.method} {request.url.path} to {where} did not finish within {budget:g} s "
+        "(the timeout bounds each whole attempt, from connecting to the last byte).",
         method=request.method,
         url=str(request.url),
     )

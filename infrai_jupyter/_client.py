@@ -9,6 +9,8 @@ keeps one connection pool for its lifetime (shared with its ``with_options`` cop
 from __future__ import annotations
 
 import asyncio
+import queue
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -20,8 +22,10 @@ from ._base_client import (
     DEFAULT_TIMEOUT,
     Answer,
     BaseClient,
+    deadline_error,
     translate_transport_error,
 )
+from ._body import MAX_RESPONSE_BYTES, BodyError
 from ._requester import ResultT
 from .contract import Region
 from .errors import InfraiError
@@ -36,7 +40,13 @@ class InfraiClient(BaseClient[httpx.Client]):
 
     ``InfraiClient(api_key=..., base_url=..., timeout=..., max_retries=...)``; every
     argument is optional (see :mod:`infrai_jupyter.credentials` for the fallbacks).
-    ``http_client`` replaces the httpx client (tests, proxies); ``timeout`` still holds.
+
+    ``timeout`` bounds each whole attempt, from connecting to the last byte of the
+    answer, however slowly a server trickles it: ``timeout=1`` gives up after one
+    second. An ``httpx.Timeout`` also limits each phase, and its largest phase bounds
+    the attempt. Each retry gets a fresh timeout; the waits between them are not
+    counted. ``max_response_bytes`` caps an answer after decompression (1 MiB).
+    ``http_client`` replaces the httpx client (tests, proxies); both limits still hold.
     Use it as a context manager, or call :meth:`close`, to release its connections.
     """
 
@@ -49,6 +59,7 @@ class InfraiClient(BaseClient[httpx.Client]):
         base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
         http_client: httpx.Client | None = None,
     ) -> None:
         super().__init__(
@@ -56,6 +67,7 @@ class InfraiClient(BaseClient[httpx.Client]):
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
             http_client=http_client or httpx.Client(),
         )
 
@@ -102,12 +114,56 @@ class InfraiClient(BaseClient[httpx.Client]):
             attempt += 1
 
     def _send(self, request: httpx.Request) -> Answer:
-        """One attempt: the answer as received, or the connection error it ran into."""
+        """One attempt within its budget: the answer, or the error that ended it.
+
+        A blocking read cannot be interrupted, so the attempt runs in a worker thread
+        and the caller stops waiting at the deadline; the abandoned worker stops at its
+        next chunk (or when the socket's own read timeout fires).
+        """
+        budget = self._budget()
+        abandoned = threading.Event()
+        if budget is None:
+            return self._exchange(request, abandoned)
+        outcome: queue.Queue[Answer | BaseException] = queue.Queue(maxsize=1)
+
+        def attempt() -> None:
+            try:
+                outcome.put(self._exchange(request, abandoned))
+            except BaseException as exc:  # handed to the caller, raised there
+                outcome.put(exc)
+
+        threading.Thread(target=attempt, name="infrai-attempt", daemon=True).start()
         try:
-            response = self._http.send(request)
+            result = outcome.get(timeout=budget)
+        except queue.Empty:
+            raise deadline_error(request, budget) from None
+        finally:
+            abandoned.set()
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _exchange(self, request: httpx.Request, abandoned: threading.Event) -> Answer:
+        """Send ``request`` and stream its answer, stopping early when the caller gave up."""
+        try:
+            response = self._http.send(request, stream=True)
         except httpx.TransportError as exc:
             raise translate_transport_error(exc, request) from exc
-        return Answer(response.status_code, response.headers, response.content, request)
+        try:
+            reader = self._body_reader(response)
+            if not response.is_stream_consumed:
+                for chunk in response.iter_raw():
+                    if abandoned.is_set():
+                        break
+                    reader.feed(chunk)
+            content = reader.content()
+        except httpx.TransportError as exc:
+            raise translate_transport_error(exc, request) from exc
+        except BodyError as exc:
+            raise self._unusable_body(response, exc) from None
+        finally:
+            response.close()
+        return Answer(response.status_code, response.headers, content, request)
 
     def close(self) -> None:
         """Release the connections (once no copy made by ``with_options`` uses them)."""
@@ -136,6 +192,7 @@ class AsyncInfraiClient(BaseClient[httpx.AsyncClient]):
         base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         super().__init__(
@@ -143,6 +200,7 @@ class AsyncInfraiClient(BaseClient[httpx.AsyncClient]):
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
             http_client=http_client or httpx.AsyncClient(),
         )
 
@@ -191,12 +249,33 @@ class AsyncInfraiClient(BaseClient[httpx.AsyncClient]):
             attempt += 1
 
     async def _send(self, request: httpx.Request) -> Answer:
-        """One attempt: the answer as received, or the connection error it ran into."""
+        """One attempt within its budget: the answer, or the error that ended it."""
+        budget = self._budget()
         try:
-            response = await self._http.send(request)
+            return await asyncio.wait_for(self._exchange(request), budget)
+        except asyncio.TimeoutError:
+            assert budget is not None  # wait_for(…, None) never times out
+            raise deadline_error(request, budget) from None
+
+    async def _exchange(self, request: httpx.Request) -> Answer:
+        """Send ``request`` and stream its answer."""
+        try:
+            response = await self._http.send(request, stream=True)
         except httpx.TransportError as exc:
             raise translate_transport_error(exc, request) from exc
-        return Answer(response.status_code, response.headers, response.content, request)
+        try:
+            reader = self._body_reader(response)
+            if not response.is_stream_consumed:
+                async for chunk in response.aiter_raw():
+                    reader.feed(chunk)
+            content = reader.content()
+        except httpx.TransportError as exc:
+            raise translate_transport_error(exc, request) from exc
+        except BodyError as exc:
+            raise self._unusable_body(response, exc) from None
+        finally:
+            await response.aclose()
+        return Answer(response.status_code, response.headers, content, request)
 
     async def close(self) -> None:
         """Release the connections (once no copy made by ``with_options`` uses them)."""

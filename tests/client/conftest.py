@@ -28,6 +28,8 @@ from infrai_jupyter._client import AsyncInfraiClient, InfraiClient
 from infrai_jupyter.contract import PROJECT_KEY_PREFIX
 from infrai_jupyter.sandbox import SandboxServer
 
+from .hostile import HostileServer, Script
+
 SandboxFactory = Callable[..., SandboxServer]
 
 
@@ -390,3 +392,17 @@ async def opened(client: Any) -> AsyncIterator[Any]:
         yield client
     finally:
         await maybe_await(client.close())
+
+
+@pytest.fixture
+def hostile() -> Iterator[Callable[[Script], HostileServer]]:
+    """Start hostile servers for a test; they stop (and hang up) when it ends."""
+    servers: list[HostileServer] = []
+
+    def start(script: Script) -> HostileServer:
+        servers.append(HostileServer(script))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()

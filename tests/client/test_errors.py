@@ -180,7 +180,6 @@ def test_a_slow_server_is_a_timeout(client: InfraiClient, sandbox_factory: Sandb
     with impatient, pytest.raises(APITimeoutError) as raised:
         impatient.account.topup(amount_usd=5)
     assert isinstance(raised.value, APIConnectionError)
-    assert isinstance(raised.value.__cause__, httpx.TimeoutException)
     assert slow.url in str(raised.value) and "timeout" in str(raised.value)
 
 
