@@ -124,9 +124,13 @@ def test_upgrade_needs_credit_then_succeeds_after_a_paid_topup(
     _, link = run(TOPUP, capsys)
     checkout_url = link.removeprefix("complete payment at: ")
     page = httpx.get(checkout_url).text
-    action = re.search(r'<form method="post" action="([^"]+/pay)">', page)
-    assert action is not None
-    paid = httpx.post(seeded.url + action.group(1))
+    form = re.search(
+        r'<form method="post" action="([^"]+/pay)">'
+        r'<input type="hidden" name="form_token" value="([^"]+)">',
+        page,
+    )
+    assert form is not None  # the user presses Pay on the page, which sends its form
+    paid = httpx.post(seeded.url + form.group(1), data={"form_token": form.group(2)})
     assert paid.status_code == 303
     assert paid.headers["location"].startswith("https://app.example.com/billing/return?")
 
