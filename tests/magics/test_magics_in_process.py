@@ -11,6 +11,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import mistune
 import pytest
 from bs4 import BeautifulSoup
 from IPython.core.error import UsageError
@@ -185,3 +186,19 @@ def test_an_unusable_credentials_file_is_a_card_not_a_traceback(
     assert "✖ The saved credentials cannot be used" in printed
     assert str(credentials) in printed and "INFRAI_API_KEY" in printed
     assert "Traceback" not in printed
+
+
+def test_a_hostile_base_url_is_shown_as_text_in_the_session_card(
+    shell: InteractiveShell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hostile = 'javascript:alert(1)//"><script>alert(2)</script>](javascript:alert(3))\u202e'
+    monkeypatch.setenv("INFRAI_BASE_URL", hostile)
+    view = shell.run_line_magic("infrai", "")
+    card = BeautifulSoup(view._repr_html_(), "html.parser")
+    assert card.find_all(["script", "a"]) == []
+    shown = {dt.get_text(): dd.get_text() for dt, dd in zip(card("dt"), card("dd"), strict=True)}
+    assert shown["Connected to"] == hostile.replace("\u202e", "\N{REPLACEMENT CHARACTER}")
+    assert shown["Mode"] == "custom server"
+    markdown = BeautifulSoup(str(mistune.html(view._repr_markdown_())), "html.parser")
+    assert markdown.find_all(["script", "a"]) == []  # the URL stays literal text, in code
+    assert hostile[:20] in markdown.get_text() and "\u202e" not in markdown.get_text()
