@@ -50,7 +50,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from .contract import HOSTED_BASE_URL, mask_key
-from .contract.keys import KeyFormatError, check_key
+from .contract.keys import ApiKey, KeyFormatError, check_key
 from .errors import CredentialsError, InvalidKeyError
 
 logger = logging.getLogger("infrai_jupyter")
@@ -485,7 +485,7 @@ def _sync_directory(directory: Path) -> None:
 
 
 def resolve_config(
-    api_key: str | None = None,
+    api_key: str | ApiKey | None = None,
     base_url: str | None = None,
     *,
     environ: dict[str, str] | None = None,
@@ -573,7 +573,7 @@ _ENV_FIX = (
 )
 
 
-def checked_key(key: str, source: str, fix: str) -> str:
+def checked_key(key: str | ApiKey, source: str, fix: str) -> str:
     """The key from ``source`` once :func:`check_key` accepts it, else an InvalidKeyError.
 
     The error names where the key came from and how to fix it there; the key is masked.

@@ -42,13 +42,17 @@ class KeyFormatError(ValueError):
         super().__init__(" ".join(filter(None, ["The project key", shown, problem])) + ".")
 
 
-def check_key(text: str) -> str:
+def check_key(text: str | ApiKey) -> str:
     """Return ``text`` without surrounding whitespace if it is a well-formed project key.
 
     Every key passes here where it enters (argument, environment, file, activation):
     a key with a stray newline or space would otherwise reach an HTTP header, where the
     transport's error and debug log quote it in full. Raises :class:`KeyFormatError`.
+    An :class:`ApiKey` (an activation's ``primary_api_key``) gives its secret: sending
+    its ``str()`` would send the masked form.
     """
+    if isinstance(text, ApiKey):
+        text = text.get_secret_value()
     if not isinstance(text, str):
         raise KeyFormatError("", f"must be text, not {type(text).__name__}")
     key = text.strip()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from infrai_jupyter import InfraiClient
-from infrai_jupyter.contract import PROJECT_KEY_PREFIX
+from infrai_jupyter.contract import PROJECT_KEY_PREFIX, ApiKey
 from infrai_jupyter.contract.keys import KeyFormatError, check_key
 from infrai_jupyter.credentials import credentials_path, resolve_config
 from infrai_jupyter.errors import CredentialsError, InvalidKeyError
@@ -78,6 +78,11 @@ def test_an_unprintable_tail_is_shown_escaped() -> None:
     with pytest.raises(KeyFormatError) as raised:
         check_key(KEY[:-2] + "\x1b]")
     assert "\x1b" not in str(raised.value) and "\\x1b]" in str(raised.value)
+
+
+def test_an_activations_api_key_gives_its_secret_not_its_masked_form() -> None:
+    assert check_key(ApiKey(KEY)) == KEY
+    assert resolve_config(ApiKey(KEY), environ={}).api_key == KEY
 
 
 def test_text_of_another_type_is_refused() -> None:
