@@ -79,7 +79,6 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             "the new balance appears here."
         )
         self.amount = Text(
-            value="" if amount is None else str(amount),
             description="Amount ($)",
             placeholder="e.g. 25",
             style=_LABEL_STYLE,
@@ -87,7 +86,6 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         )
         self.preset_buttons = [self._preset_button(value) for value in presets]
         self.return_url = Text(
-            value=return_url or "",
             description="Return URL",
             placeholder="optional: the http(s) page checkout sends you back to",
             style=_LABEL_STYLE,
@@ -106,6 +104,9 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.check.on_click(self._on_check)
         self.amount.observe(self._on_edit, names="value")
         self.return_url.observe(self._on_edit, names="value")
+        # Filled in through the observer, so a prefilled key is cleared like a typed one.
+        self.amount.value = "" if amount is None else str(amount)
+        self.return_url.value = return_url or ""
         super().__init__(
             children=[
                 self.heading,

@@ -365,6 +365,16 @@ def test_a_key_pasted_into_a_field_is_cleared_at_once(
     assert_no_secret(form, client)
 
 
+def test_a_key_given_as_the_return_url_is_not_kept_either(
+    make_form: FormFactory, client: InfraiClient
+) -> None:
+    form = make_form(return_url=f"https://example.com/?key={PASTED_KEY}")
+    assert form.return_url.value == ""
+    assert "looked like a project key, so it was cleared" in _problems(form)
+    assert PASTED_SECRET[:-4] not in json.dumps(all_widget_states(form), default=str)
+    assert_no_secret(form, client)
+
+
 def test_a_hostile_error_is_a_small_clean_card(make_form: FormFactory) -> None:
     noise = SERVER_NOISE + "x" * 200_000
     error = {"code": "E" + noise, "message": noise, "details": {"missing_usd": "NaN"}}
