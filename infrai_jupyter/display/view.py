@@ -7,7 +7,6 @@ escapes and invisible characters neutralised, lengths capped: :mod:`.clean`).
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -33,10 +32,11 @@ def origin_of(base_url: str, vendor: str) -> str:
 
 
 def redact(value: T) -> T:
-    """Mask every project key inside ``value``: a string, a card, or JSON-like data.
+    """Mask every project key inside ``value``: a string or JSON-like data.
 
     Keys a server writes into free text (a notice, a label) are not ``ApiKey`` values,
-    so every rendered form passes through here before it is shown or saved.
+    so a result's reprs and saved data pass through here; cards are cleaned (and so
+    masked) by every renderer.
     """
     if isinstance(value, str):
         return redact_keys(value)  # type: ignore[return-value]
@@ -44,9 +44,6 @@ def redact(value: T) -> T:
         return type(value)(redact(item) for item in value)
     if isinstance(value, dict):
         return {key: redact(item) for key, item in value.items()}  # type: ignore[return-value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: redact(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return dataclasses.replace(value, **changes)
     return value
 
 
