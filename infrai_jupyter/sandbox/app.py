@@ -16,7 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from .api import build_router as build_api_router
 from .checkout import build_router as build_checkout_router
 from .context import RateLimiter, Sandbox
-from .envelopes import install_error_handlers
+from .envelopes import BodySizeLimitMiddleware, install_error_handlers
 from .idempotency import new_instance, reap_dead_instances
 from .settings import SandboxSettings
 from .store import Instance, SqliteStore, Store
@@ -88,9 +88,9 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        max_body_size=config.max_body_bytes,  # larger bodies: 413, before they are read
     )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, limit=config.max_body_bytes)
     if config.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.trusted_proxies))
     app.include_router(build_api_router())

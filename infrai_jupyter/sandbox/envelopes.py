@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uuid6 import uuid7
 
 from infrai_jupyter.contract import IDEMPOTENT_REPLAYED_HEADER, ErrorBody, ErrorCode, Metadata
@@ -74,6 +74,50 @@ class RequestClockMiddleware:
             state["request_id"] = str(uuid7())
             state["started"] = time.perf_counter()
         await self.app(scope, receive, send)
+
+
+class BodySizeLimitMiddleware:
+    """Refuse a request body over ``limit`` bytes with a 413 envelope, announced or not.
+
+    Starlette's own limiter answers an announced oversize body in plain text, outside
+    the envelope every ``/v1`` client parses; this one answers it before the route runs,
+    and a chunked body fails the route's read, through the same handlers as any error.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        announced = dict(scope["headers"]).get(b"content-length")
+        if announced is not None and announced.isdigit() and int(announced) > self.limit:
+            error = self._too_large()
+            response = envelope_response(Request(scope), 413, error.payload())
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                # An HTTPException, since FastAPI turns any other body error into a 400.
+                raise HTTPException(413, self._too_large().message)
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _too_large(self) -> ApiError:
+        return ApiError(
+            413,
+            ErrorCode.INVALID_REQUEST,
+            f"The request body is larger than {self.limit} bytes; the sandbox's requests "
+            "are small JSON objects.",
+        )
 
 
 def success_payload(result: BaseModel) -> dict[str, Any]:

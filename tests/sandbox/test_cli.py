@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
+
+from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
 
 from .conftest import activate, balance
 
@@ -83,3 +88,58 @@ def test_a_bad_trial_credit_is_refused_in_the_words_the_magics_use(
     assert result.returncode == 2
     assert "--trial-credit" in result.stderr and says in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def _serve(database: Path, *options: str) -> tuple[str, subprocess.Popen[str]]:
+    """Start the CLI on a free port; return its URL (from its first line) and process."""
+    command = [sys.executable, "-m", "infrai_jupyter.sandbox", "--port", "0", "--db", str(database)]
+    process = subprocess.Popen(
+        [*command, *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    return process.stdout.readline().split(" serving on ")[1].split()[0], process
+
+
+def test_a_request_cut_off_by_kill_9_blocks_its_key_for_no_one_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "killed.sqlite3"
+    with (
+        SandboxServer(SandboxSettings(db_path=database)) as setup,
+        httpx.Client(base_url=setup.url, timeout=30) as client,
+    ):
+        account = activate(client)
+    headers = {**account.headers, "Idempotency-Key": "ik_" + "5" * 32}
+    topup = {"amount_usd": 9}
+    url, slow = _serve(database, "--processing-delay", "600")
+    try:
+        with httpx.Client(base_url=url, timeout=2) as client, ThreadPoolExecutor(1) as pool:
+            cut_off = pool.submit(client.post, "/v1/account/topup", json=topup, headers=headers)
+            while True:  # until the server says the key is held by a request in flight
+                with suppress(httpx.ReadTimeout):
+                    in_flight = client.post("/v1/account/topup", json=topup, headers=headers)
+                    if in_flight.status_code == 409:
+                        break
+            assert in_flight.headers["Retry-After"] == "1"
+            slow.send_signal(signal.SIGKILL)
+            slow.wait(timeout=30)
+            assert isinstance(cut_off.exception(timeout=30), httpx.TransportError)
+    finally:
+        slow.kill()
+        slow.communicate(timeout=30)
+    url, restarted = _serve(database)
+    try:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            retried = client.post("/v1/account/topup", json=topup, headers=headers)
+            assert retried.status_code == 200, retried.text
+            assert "Idempotent-Replayed" not in retried.headers
+            listed = client.get("/v1/account/topups", headers=account.headers).json()
+            assert [item["topup_id"] for item in listed["data"]["items"]] == [
+                retried.json()["data"]["topup_id"]
+            ]
+    finally:
+        restarted.terminate()
+        restarted.communicate(timeout=30)
