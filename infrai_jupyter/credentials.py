@@ -22,9 +22,9 @@ The credentials file:
   the file and never suggests deleting it (the key is the account);
 - is made private when found open to other users (file 0600, ``~/.infrai`` 0700),
   with a warning on the ``infrai_jupyter`` logger, as ssh and the AWS CLI insist;
-- is written by one writer at a time (an ``flock`` on its directory; a lock file on
-  Windows), through a 0600 temporary file swapped in whole, whose leftovers after a
-  crash are removed by the next writer;
+- is written by one writer at a time (a lock on ``credentials.lock`` beside it),
+  through a 0600 temporary file swapped in whole, whose leftovers after a crash are
+  removed by the next writer;
 - lives under the user's absolute home, never under the working directory.
 """
 
@@ -383,15 +383,28 @@ def _tighten(
 
 @contextlib.contextmanager
 def _writers_lock(path: Path) -> Iterator[None]:
-    """Hold the credentials directory's lock: one writer at a time, across processes.
+    """Hold the writers' lock of ``path``: one writer at a time, across processes.
 
-    The lock is an ``flock`` on the directory itself, so no lock file is left beside
-    the key; closing the descriptor (or the process dying) releases it.
+    The lock is taken on ``credentials.lock`` beside the file (it never holds a key),
+    not on the file itself, which each write replaces. A lock file opened for writing
+    is what ``flock`` needs on NFS, where many JupyterHub homes live. Closing the
+    descriptor, or the process dying, releases the lock.
     """
     _create_private_directory(path.parent)
     _make_directory_private(path)
-    with _exclusive(path):
-        yield
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        descriptor = os.open(lock_path, _LOCK_FILE_FLAGS, 0o600)
+    except OSError as exc:
+        raise CredentialsError(
+            f"Cannot open the lock file {lock_path}: {exc.strerror}. Remove whatever is in "
+            "its place (it is never a key), then try again."
+        ) from None
+    try:
+        with _held(descriptor):
+            yield
+    finally:
+        os.close(descriptor)
 
 
 def _create_private_directory(directory: Path) -> None:
@@ -404,38 +417,33 @@ def _create_private_directory(directory: Path) -> None:
         ) from None
 
 
-if sys.platform == "win32":  # no flock: lock one byte of a lock file beside the key
+# A link in place of the lock file is refused, not followed to wherever it points.
+_LOCK_FILE_FLAGS = os.O_RDWR | os.O_CREAT | _O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+
+if sys.platform == "win32":  # no flock: lock the first byte of the lock file
     import msvcrt
 
     @contextlib.contextmanager
-    def _exclusive(path: Path) -> Iterator[None]:
-        descriptor = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            while True:
-                try:
-                    msvcrt.locking(descriptor, msvcrt.LK_LOCK, 1)
-                    break
-                except OSError:  # LK_LOCK gives up after ten seconds; keep waiting
-                    continue
+    def _held(descriptor: int) -> Iterator[None]:
+        while True:
             try:
-                yield
-            finally:
-                os.lseek(descriptor, 0, os.SEEK_SET)
-                msvcrt.locking(descriptor, msvcrt.LK_UNLCK, 1)
+                msvcrt.locking(descriptor, msvcrt.LK_LOCK, 1)
+                break
+            except OSError:  # LK_LOCK gives up after ten seconds; keep waiting
+                continue
+        try:
+            yield
         finally:
-            os.close(descriptor)
+            os.lseek(descriptor, 0, os.SEEK_SET)
+            msvcrt.locking(descriptor, msvcrt.LK_UNLCK, 1)
 
 else:
     import fcntl
 
     @contextlib.contextmanager
-    def _exclusive(path: Path) -> Iterator[None]:
-        descriptor = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(descriptor)
+    def _held(descriptor: int) -> Iterator[None]:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield  # closing the descriptor releases the lock
 
 
 def _replace_file(path: Path, credentials: StoredCredentials) -> None:

@@ -69,7 +69,9 @@ def run_together(savers: list[subprocess.Popen[str]]) -> str:
 
 
 def assert_only_the_file_is_left(path: Path) -> None:
-    assert os.listdir(path.parent) == ["credentials"]
+    """The file and the writers' (empty) lock file: no temporary file holding a key."""
+    assert sorted(os.listdir(path.parent)) == ["credentials", "credentials.lock"]
+    assert (path.parent / "credentials.lock").read_bytes() == b""
     json.loads(path.read_text())
 
 
@@ -98,11 +100,11 @@ def test_racing_sandbox_activations_never_replace_a_real_key(home: Path) -> None
 
 
 @contextmanager
-def holding_the_writers_lock(directory: Path) -> Iterator[None]:
-    """Take the lock every writer takes: an exclusive flock on the credentials directory."""
+def holding_the_writers_lock(path: Path) -> Iterator[None]:
+    """Take the lock every writer takes: an exclusive flock on ``credentials.lock``."""
     import fcntl
 
-    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    descriptor = os.open(path.with_name("credentials.lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
@@ -129,7 +131,7 @@ def test_save_activation_reads_the_file_only_once_it_holds_the_lock(home: Path) 
     path = credentials_path()
     path.parent.mkdir(mode=0o700)
     real = StoredCredentials(canary("realfirst"), "http://x.test")
-    with holding_the_writers_lock(path.parent):
+    with holding_the_writers_lock(path):
         saver = start_saver(home, canary("sandboxwaits"), "sandbox", 1)
         assert saver.stdin is not None and saver.stdout is not None
         saver.stdin.write("\n")

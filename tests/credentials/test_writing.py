@@ -54,14 +54,14 @@ def test_a_crash_mid_write_keeps_the_old_file_and_its_leftover_is_private_until_
     path = write_credentials(OLD)
     crash_while_writing(NEW, home)
     assert load_credentials() == OLD
-    [leftover] = [name for name in os.listdir(path.parent) if name != "credentials"]
+    [leftover] = [name for name in os.listdir(path.parent) if name.endswith(".tmp")]
     leftover_path = path.parent / leftover
     assert NEW.api_key in leftover_path.read_text()  # why it must not linger
     assert stat.S_IMODE(leftover_path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
     write_credentials(NEW)
-    assert os.listdir(path.parent) == ["credentials"]
+    assert sorted(os.listdir(path.parent)) == ["credentials", "credentials.lock"]
     assert load_credentials() == NEW
 
 
@@ -72,7 +72,7 @@ def test_only_leftovers_of_our_own_pattern_are_removed(home: Path) -> None:
         (path.parent / name).write_text("the user's own file")
     (path.parent / ".credentials.abcd1234.tmp").write_text("a leftover")
     write_credentials(NEW)
-    assert sorted(os.listdir(path.parent)) == sorted(["credentials", *kept])
+    assert sorted(os.listdir(path.parent)) == sorted(["credentials", "credentials.lock", *kept])
 
 
 def test_a_link_in_place_of_the_file_is_replaced_not_written_through(
@@ -121,6 +121,17 @@ def test_without_home_the_accounts_home_is_used(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", "")
     assert credentials_path() == home / ".infrai" / "credentials"
+
+
+def test_a_link_in_place_of_the_lock_file_is_not_followed(home: Path, tmp_path: Path) -> None:
+    """Opening the lock file through a link would create or hold a file anywhere."""
+    path = write_credentials(OLD)
+    (path.parent / "credentials.lock").unlink()
+    (path.parent / "credentials.lock").symlink_to(tmp_path / "somewhere-else")
+    with pytest.raises(CredentialsError, match="Cannot open the lock file"):
+        write_credentials(NEW)
+    assert not (tmp_path / "somewhere-else").exists()
+    assert load_credentials() == OLD
 
 
 def test_a_directory_that_cannot_be_created_is_a_credentials_error(home: Path) -> None:
