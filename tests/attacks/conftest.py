@@ -188,6 +188,31 @@ def json_reply(status: int, document: Any, headers: Iterable[tuple[str, str]] = 
     return Reply(status, body, [("Content-Type", "application/json"), *headers])
 
 
+#: Values a 402's ``missing_usd`` can hold, as raw JSON text (``1e999`` is legal JSON).
+NONSENSE_AMOUNTS = [
+    '"abc"',
+    "{}",
+    "[]",
+    '"NaN"',
+    '"-Infinity"',
+    "1e999",
+    "-5",
+    "0",
+    '"1e27"',
+    "null",
+    "true",
+    '"25; rm -rf ~"',
+]
+
+
+def raw_json_reply(status: int, document: Any, raw: dict[str, str]) -> Reply:
+    """Like :func:`json_reply`, with each ``"placeholder"`` string replaced by raw JSON text."""
+    body = json.dumps(document)
+    for placeholder, text in raw.items():
+        body = body.replace(json.dumps(placeholder), text)
+    return Reply(status, body.encode(), [("Content-Type", "application/json")])
+
+
 Responder = Callable[[SeenRequest], Reply]
 
 _REASONS = {200: "OK", 401: "Unauthorized", 402: "Payment Required", 500: "Error"}
@@ -247,25 +272,26 @@ class HostileServer:
 
     def _send(self, connection: socket.socket, reply: Reply) -> None:
         if reply.raw is not None:
-            connection.sendall(reply.raw)
-            return
-        lines = [f"HTTP/1.1 {reply.status} {_REASONS.get(reply.status, 'Status')}"]
-        lines += [f"{name}: {value}" for name, value in reply.headers]
-        lines += [f"Content-Length: {len(reply.body)}", "Connection: close", "", ""]
-        head = "\r\n".join(lines).encode("latin-1")
+            head, body = reply.raw, b""
+        else:
+            lines = [f"HTTP/1.1 {reply.status} {_REASONS.get(reply.status, 'Status')}"]
+            lines += [f"{name}: {value}" for name, value in reply.headers]
+            lines += [f"Content-Length: {len(reply.body)}", "Connection: close", "", ""]
+            head, body = "\r\n".join(lines).encode("latin-1"), reply.body
         if reply.trickle is None:
-            connection.sendall(head + reply.body)
+            connection.sendall(head + body)
             return
-        slow = head if reply.trickle_part == "headers" else reply.body
-        if reply.trickle_part != "headers":
+        trickle_head = reply.raw is not None or reply.trickle_part == "headers"
+        slow = head if trickle_head else body
+        if not trickle_head:
             connection.sendall(head)
         for index in range(len(slow)):
             if self._stopping.is_set():
                 return
             connection.sendall(slow[index : index + 1])
             time.sleep(reply.trickle)
-        if reply.trickle_part == "headers":
-            connection.sendall(reply.body)
+        if trickle_head:
+            connection.sendall(body)
 
 
 def _read_request(connection: socket.socket) -> SeenRequest | None:

@@ -12,6 +12,7 @@ there and never leaves the machine.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 from pathlib import Path
 
@@ -26,7 +28,7 @@ import pytest
 
 from infrai_jupyter import InfraiClient
 from infrai_jupyter.credentials import StoredCredentials, load_credentials, save_activation
-from infrai_jupyter.errors import CredentialsError
+from infrai_jupyter.errors import CredentialsError, InfraiError
 
 from .conftest import (
     HostileFactory,
@@ -35,6 +37,7 @@ from .conftest import (
     exception_surfaces,
     json_reply,
     log_texts,
+    new_canary,
     ok_envelope,
     warning_texts,
 )
@@ -177,7 +180,7 @@ CHILD = textwrap.dedent(
     outcome = {{}}
     try:
         from infrai_jupyter.credentials import StoredCredentials, load_credentials, save_activation
-        from infrai_jupyter.errors import CredentialsError
+        from infrai_jupyter.errors import CredentialsError, InfraiError
         try:
             load_credentials()
             outcome["load"] = "loaded"
@@ -264,37 +267,50 @@ WRITER = textwrap.dedent(
 
 READER = textwrap.dedent(
     """
-    import sys, time
-    from infrai_jupyter.credentials import StoredCredentials, load_credentials, save_activation
-    problems, reads, deadline = [], 0, time.monotonic() + float(sys.argv[1])
-    while time.monotonic() < deadline:
+    import os, sys, time
+    from pathlib import Path
+    from infrai_jupyter.credentials import load_credentials
+    ready, stop = Path(sys.argv[1]), Path(sys.argv[2])
+    problems, reads, deadline = [], 0, time.monotonic() + 60
+    while not stop.exists() and time.monotonic() < deadline:
         try:
             if load_credentials() is None:
                 problems.append("missing")
             reads += 1
         except Exception as error:
             problems.append(type(error).__name__ + ": " + str(error)[:200])
+        ready.touch()
     print(reads, len(problems), problems[:3], flush=True)
     """
 )
 
 
-def test_concurrent_writers_never_lose_or_corrupt_the_file(credentials: Path, home: Path) -> None:
+def test_concurrent_writers_never_lose_or_corrupt_the_file(
+    credentials: Path, home: Path, tmp_path: Path
+) -> None:
     env = {**os.environ, "HOME": str(home)}
     first = "ifr_pk_proj_" + "first" + "x" * 30
     save_activation(StoredCredentials(api_key=first, base_url="http://127.0.0.1:9"))
+    ready, stop = tmp_path / "reader-ready", tmp_path / "writers-done"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(ready), str(stop)],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + CHILD_DEADLINE_S
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)  # the reader is reading before any writer starts
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, name, "40"], env=env, stderr=subprocess.PIPE, text=True
+            [sys.executable, "-c", WRITER, name, "25"], env=env, stderr=subprocess.PIPE, text=True
         )
         for name in ("alpha", "bravo", "charlie", "delta")
     ]
-    reader = subprocess.Popen(
-        [sys.executable, "-c", READER, "6"], env=env, stdout=subprocess.PIPE, text=True
-    )
     for writer in writers:
         _, errors = writer.communicate(timeout=60)
         assert writer.returncode == 0, errors[-2000:]
+    stop.touch()
     output, _ = reader.communicate(timeout=60)
     reads, problems, examples = output.split(" ", 2)
     assert int(reads) > 0
@@ -302,7 +318,24 @@ def test_concurrent_writers_never_lose_or_corrupt_the_file(credentials: Path, ho
 
     stored = load_credentials()
     assert stored is not None
-    assert stored.api_key.startswith("ifr_pk_proj_") and stored.api_key.endswith("0039")
+    assert stored.api_key.startswith("ifr_pk_proj_") and stored.api_key.endswith("0024")
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     leftovers = sorted(p.name for p in credentials.parent.iterdir() if p.name != "credentials")
     assert [name for name in leftovers if not name.endswith(".lock")] == [], leftovers
+
+
+def test_an_environment_key_never_goes_to_the_host_stored_in_the_file(
+    credentials: Path,
+    server: HostileServer,
+    hostile: HostileFactory,
+    canary: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stored_host = hostile(lambda request: json_reply(200, ok_envelope({"balance_usd": 1})))
+    write_document(credentials, {"api_key": new_canary(), "base_url": stored_host.url})
+    monkeypatch.setenv("INFRAI_API_KEY", canary)
+    with InfraiClient(max_retries=0) as client:
+        assert stored_host.url not in client.base_url
+        with contextlib.suppress(InfraiError):
+            client.account.balance()  # to the hosted API, i.e. to the proxy (``server``)
+    assert stored_host.connections == 0, "INFRAI_API_KEY went to the file's stored host"

@@ -22,7 +22,14 @@ from infrai_jupyter.errors import (
     MalformedResponseError,
 )
 
-from .conftest import HostileFactory, Reply, error_envelope, json_reply
+from .conftest import (
+    NONSENSE_AMOUNTS,
+    HostileFactory,
+    Reply,
+    error_envelope,
+    json_reply,
+    raw_json_reply,
+)
 
 #: Generous: the timeout is 1 s; a fixed client gives up in about that.
 TRICKLE_DEADLINE_S = 5.0
@@ -149,15 +156,13 @@ def test_money_no_cent_can_hold_is_a_malformed_response(
         client.account.balance()
 
 
-@pytest.mark.parametrize(
-    "missing", ["abc", {}, [], "NaN", "Infinity", 1e999, -5, 0, None, "1e27", True]
-)
+@pytest.mark.parametrize("missing", NONSENSE_AMOUNTS)
 def test_a_402_with_nonsense_details_is_still_a_typed_credit_error(
-    hostile: HostileFactory, canary: str, missing: object
+    hostile: HostileFactory, canary: str, missing: str
 ) -> None:
-    details = {"missing_usd": missing, "price_usd": missing, "balance_usd": missing}
+    details = {"missing_usd": "@", "required_usd": "@", "balance_usd": "@"}
     envelope = error_envelope("INSUFFICIENT_CREDIT", "Not enough credit.", details)
-    server = hostile(lambda request: json_reply(402, envelope))
+    server = hostile(lambda request: raw_json_reply(402, envelope, {"@": missing}))
     client = InfraiClient(api_key=canary, base_url=server.url, max_retries=0)
     with client, pytest.raises(InsufficientCreditError) as raised:
         client.account.tier.upgrade(target_tier="pro")
@@ -183,3 +188,48 @@ def test_other_broken_bodies_are_typed_errors(
         pytest.raises(InfraiError),
     ):
         client.account.balance()
+
+
+# ------------------------------------------------------------------ beyond the list
+
+
+def test_a_redirect_never_carries_the_key_to_another_server(
+    hostile: HostileFactory, canary: str
+) -> None:
+    elsewhere = hostile(lambda request: json_reply(200, {"ok": True, "data": {"balance_usd": 1}}))
+    server = hostile(
+        lambda request: Reply(
+            307, b"", [("Location", elsewhere.url + request.path), ("Content-Type", "text/plain")]
+        )
+    )
+    client = InfraiClient(api_key=canary, base_url=server.url, max_retries=0)
+    with client, pytest.raises(InfraiError):
+        client.account.balance()
+    assert elsewhere.connections == 0, "the request (and its key) followed a redirect"
+
+
+def test_a_megabyte_of_response_headers_is_a_typed_error(
+    hostile: HostileFactory, canary: str
+) -> None:
+    headers = [("Content-Type", "application/json"), ("X-Padding", "p" * (1 << 20))]
+    server = hostile(lambda request: Reply(200, b'{"ok":true,"data":{"balance_usd":1}}', headers))
+    client = InfraiClient(api_key=canary, base_url=server.url, timeout=10, max_retries=0)
+    with client, pytest.raises(InfraiError):
+        client.account.balance()
+
+
+def test_a_huge_plain_body_is_refused_with_bounded_memory(
+    hostile: HostileFactory, canary: str
+) -> None:
+    body = b" " * (100 * 1024 * 1024)  # valid JSON whitespace, then nothing: 100 MB
+    server = hostile(lambda request: Reply(200, body))
+    client = InfraiClient(api_key=canary, base_url=server.url, timeout=30, max_retries=0)
+    with client:
+        tracemalloc.start()
+        try:
+            with pytest.raises(MalformedResponseError):
+                client.account.balance()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < BOMB_PEAK_LIMIT, f"peak memory {peak / 2**20:.0f} MiB for a 100 MB body"

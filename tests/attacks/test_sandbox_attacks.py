@@ -179,7 +179,7 @@ def test_a_request_in_flight_when_the_server_is_killed_does_not_block_its_key(
     start_sandbox: Any, tmp_path: Path
 ) -> None:
     db = tmp_path / "crash.sqlite3"
-    slow = start_sandbox("--processing-delay", "6", db=db)
+    slow = start_sandbox("--processing-delay", "3", db=db)
     key = activate(slow.url)["primary_api_key"]
     idempotency_key = f"ik_{secrets.token_hex(16)}"
 
@@ -188,7 +188,7 @@ def test_a_request_in_flight_when_the_server_is_killed_does_not_block_its_key(
             topup(slow.url, key, **{"Idempotency-Key": idempotency_key})
 
     threading.Thread(target=send, daemon=True).start()
-    deadline = time.monotonic() + 4.0
+    deadline = time.monotonic() + 2.5
     while not _reservation_exists(db) and time.monotonic() < deadline:
         time.sleep(0.05)
     slow.kill()

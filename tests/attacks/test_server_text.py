@@ -25,16 +25,24 @@ from traitlets.config import Config
 
 from infrai_jupyter import InfraiClient, _default
 from infrai_jupyter.contract import parse_amount
-from infrai_jupyter.errors import APIStatusError, InsufficientCreditError
+from infrai_jupyter.errors import (
+    APIStatusError,
+    InfraiError,
+    InsufficientCreditError,
+    MalformedResponseError,
+)
 from infrai_jupyter.magics.errors import InfraiCellError
+from infrai_jupyter.results import ActivateResult, KeyList
 
 from .conftest import (
+    NONSENSE_AMOUNTS,
     HostileFactory,
     HostileServer,
     Responder,
     error_envelope,
     json_reply,
     ok_envelope,
+    raw_json_reply,
 )
 
 #: Bidi controls, zero-width and other invisible marks, C0/C1 controls (not \t or \n).
@@ -45,6 +53,9 @@ INVISIBLE = (
 #: What an attacker writes: "invoice_exe.txt" that reads as "invoice_txt.exe".
 DECEPTIVE = "pay \u202etxt.exe\u202c now " + INVISIBLE + " done"
 SIX_MB = 6 * 1024 * 1024
+#: Below the client's 1 MiB answer limit, so the field reaches the renderers.
+BIG_FIELD = 900_000
+THIRD_OF_BIG = BIG_FIELD // 3
 CARD_LIMIT = 100_000
 
 
@@ -82,7 +93,12 @@ def activate_against(hostile: HostileFactory, data: dict[str, Any], **meta: Any)
 
 
 def keys_against(hostile: HostileFactory, canary: str, label: str, key_id: str = "key_1") -> Any:
-    item = {"key_id": key_id, "label": label, "scopes": [label], "created_at": "2026-01-01T00:00Z"}
+    item = {
+        "key_id": key_id,
+        "label": label,
+        "scopes": ["account:read"],
+        "created_at": "2026-01-01T00:00Z",
+    }
     server = hostile(lambda request: json_reply(200, ok_envelope({"items": [item]})))
     with InfraiClient(api_key=canary, base_url=server.url, max_retries=0) as client:
         return client.account.keys.list()
@@ -110,22 +126,49 @@ def test_invisible_characters_in_a_key_label_do_not_reach_the_keys_table(
     assert_no_invisible([result._repr_markdown_(), pretty(result)], "the keys card as text")
 
 
-@pytest.mark.parametrize("field", ["notice", "account_id", "checkout_url"])
-def test_a_six_megabyte_field_makes_a_small_card(hostile: HostileFactory, field: str) -> None:
-    huge = "A" * SIX_MB if field != "checkout_url" else "https://example.com/" + "a" * SIX_MB
-    result = activate_against(hostile, activation_data(**{field: huge}))
+def assert_small_cards(result: Any, what: str) -> None:
     for name, text in [
         ("HTML", result._repr_html_()),
         ("Markdown", result._repr_markdown_()),
         ("text", pretty(result)),
     ]:
-        assert len(text) < CARD_LIMIT, f"the {name} card of a 6 MB {field} is {len(text)} chars"
+        assert len(text) < CARD_LIMIT, f"the {name} card of {what} is {len(text)} chars"
 
 
-def test_a_six_megabyte_label_makes_a_small_keys_card(hostile: HostileFactory, canary: str) -> None:
-    result = keys_against(hostile, canary, "L" * SIX_MB)
-    assert len(result._repr_html_()) < CARD_LIMIT
-    assert len(result._repr_markdown_()) < CARD_LIMIT
+def huge(field: str, size: int) -> str:
+    return "https://example.com/" + "a" * size if field == "checkout_url" else "A" * size
+
+
+@pytest.mark.parametrize("size", [BIG_FIELD, SIX_MB], ids=["900 KB", "6 MB"])
+@pytest.mark.parametrize("field", ["notice", "account_id", "checkout_url"])
+def test_a_huge_field_from_the_server_is_refused_or_makes_a_small_card(
+    hostile: HostileFactory, field: str, size: int
+) -> None:
+    try:
+        result = activate_against(hostile, activation_data(**{field: huge(field, size)}))
+    except MalformedResponseError:
+        return  # the client refused an oversized answer: nothing to draw
+    assert_small_cards(result, f"a {size:,}-character {field}")
+
+
+@pytest.mark.parametrize("field", ["notice", "checkout_url"])
+def test_a_six_megabyte_field_makes_a_small_card(field: str) -> None:
+    # The display layer on its own: even a result that got past every size limit.
+    result = ActivateResult.model_validate(activation_data(**{field: huge(field, SIX_MB)}))
+    assert_small_cards(result, f"a 6 MB {field}")
+
+
+def test_a_six_megabyte_label_makes_a_small_keys_card() -> None:
+    item = {"key_id": "key_1", "label": "L" * SIX_MB, "created_at": "2026-01-01T00:00Z"}
+    result = KeyList.model_validate({"items": [item]})
+    assert_small_cards(result, "a 6 MB key label")
+
+
+def test_a_huge_key_label_from_the_server_makes_a_small_keys_card(
+    hostile: HostileFactory, canary: str
+) -> None:
+    result = keys_against(hostile, canary, "L" * BIG_FIELD)
+    assert_small_cards(result, "a 900 KB key label")
 
 
 # ------------------------------------------------------------------ exceptions
@@ -152,13 +195,14 @@ def test_terminal_escapes_from_the_server_never_reach_exception_text(
         assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text, repr(text)
 
 
-def test_a_six_megabyte_error_message_makes_a_short_exception(
-    hostile: HostileFactory, canary: str
+@pytest.mark.parametrize("size", [THIRD_OF_BIG, SIX_MB], ids=["300 KB", "6 MB"])
+def test_a_huge_error_message_makes_a_short_exception(
+    hostile: HostileFactory, canary: str, size: int
 ) -> None:
-    envelope = error_envelope("E" * SIX_MB, "M" * SIX_MB, request_id="r" * SIX_MB)
+    envelope = error_envelope("E" * size, "M" * size, request_id="r" * size)
     server = hostile(lambda request: json_reply(400, envelope))
     client = InfraiClient(api_key=canary, base_url=server.url, max_retries=0)
-    with client, pytest.raises(APIStatusError) as raised:
+    with client, pytest.raises(InfraiError) as raised:
         client.account.balance()
     assert len(str(raised.value)) < CARD_LIMIT
     assert len(repr(raised.value)) < CARD_LIMIT
@@ -199,20 +243,16 @@ def serve(hostile: HostileFactory, status: int, envelope: dict[str, Any]) -> Hos
     return hostile(respond)
 
 
-@pytest.mark.parametrize(
-    "missing",
-    ["abc", {}, [], "NaN", "-Infinity", 1e999, -5, 0, "1e27", None, True, "25; rm -rf ~"],
-    ids=repr,
-)
+@pytest.mark.parametrize("missing", NONSENSE_AMOUNTS)
 def test_a_402_with_nonsense_missing_usd_shows_a_clean_card_and_a_sane_suggestion(
     hostile: HostileFactory,
     shell: InteractiveShell,
     monkeypatch: pytest.MonkeyPatch,
     canary: str,
-    missing: object,
+    missing: str,
 ) -> None:
-    envelope = error_envelope("INSUFFICIENT_CREDIT", "Not enough credit.", {"missing_usd": missing})
-    server = serve(hostile, 402, envelope)
+    envelope = error_envelope("INSUFFICIENT_CREDIT", "Not enough credit.", {"missing_usd": "@"})
+    server = hostile(lambda request: raw_json_reply(402, envelope, {"@": missing}))
     _, bundles = run_failing_magic(shell, monkeypatch, server, canary, "infrai_upgrade", "pro")
     cards = [bundle["text/html"] for bundle in bundles if "text/html" in bundle]
     assert cards, "no error card was shown"
@@ -250,10 +290,15 @@ def test_an_error_card_hides_invisible_characters_and_escapes(
     assert_no_invisible(plain, "the error card's text and the one-line failure")
 
 
-def test_a_six_megabyte_error_makes_a_small_error_card(
-    hostile: HostileFactory, shell: InteractiveShell, monkeypatch: pytest.MonkeyPatch, canary: str
+@pytest.mark.parametrize("size", [THIRD_OF_BIG, SIX_MB], ids=["300 KB", "6 MB"])
+def test_a_huge_error_makes_a_small_error_card(
+    hostile: HostileFactory,
+    shell: InteractiveShell,
+    monkeypatch: pytest.MonkeyPatch,
+    canary: str,
+    size: int,
 ) -> None:
-    envelope = error_envelope("E" * SIX_MB, "M" * SIX_MB, {"x": "d" * SIX_MB}, request_id="r" * 99)
+    envelope = error_envelope("E" * size, "M" * size, {"x": "d" * size}, request_id="r" * 99)
     server = serve(hostile, 400, envelope)
     error, bundles = run_failing_magic(shell, monkeypatch, server, canary, "infrai_balance", "")
     for bundle in bundles:
