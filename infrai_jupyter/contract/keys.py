@@ -9,12 +9,12 @@ from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 PROJECT_KEY_PREFIX = "ifr_pk_proj_"
-_KEY_PATTERN = re.compile(re.escape(PROJECT_KEY_PREFIX) + r"[A-Za-z0-9_\-]+")
+_KEY_BODY = re.compile(r"[A-Za-z0-9_\-]+")  # URL-safe base64, as the sandbox issues
+_KEY_PATTERN = re.compile(re.escape(PROJECT_KEY_PREFIX) + _KEY_BODY.pattern)
 _VISIBLE_TAIL = 4
 # A sandbox key has 43 characters after the prefix; fewer than 12 is a key cut short.
-KEY_BODY_MIN = 12
-KEY_BODY_MAX = 256
-_KEY_BODY = re.compile(r"[A-Za-z0-9_\-]+")
+_KEY_BODY_MIN = 12
+_KEY_BODY_MAX = 256
 _QUOTES = "\"'`\u201c\u201d\u2018\u2019"  # straight, back and curly quotes
 
 
@@ -83,13 +83,13 @@ def _problem(key: str) -> str | None:
 
 
 def _body_problem(body: str) -> str | None:
-    if len(body) < KEY_BODY_MIN:
+    if len(body) < _KEY_BODY_MIN:
         return (
             f"is too short ({len(body)} characters after {PROJECT_KEY_PREFIX}, "
-            f"at least {KEY_BODY_MIN}): it may be cut off"
+            f"at least {_KEY_BODY_MIN}): it may be cut off"
         )
-    if len(body) > KEY_BODY_MAX:
-        return f"is too long (over {KEY_BODY_MAX} characters after {PROJECT_KEY_PREFIX})"
+    if len(body) > _KEY_BODY_MAX:
+        return f"is too long (over {_KEY_BODY_MAX} characters after {PROJECT_KEY_PREFIX})"
     if not _KEY_BODY.fullmatch(body):
         stray = next(character for character in body if not _KEY_BODY.fullmatch(character))
         return f"contains {stray!r}: a key has only letters, digits, '_' and '-'"
