@@ -24,7 +24,7 @@ from typing_extensions import Self
 from ._body import ACCEPT_ENCODING, BodyError, BodyReader, attempt_budget
 from ._requester import ResultT
 from ._version import __version__
-from ._wire import canonical_json, parse_envelope, retry_delay
+from ._wire import canonical_json, fields_of, parse_envelope, retry_delay
 from .contract import (
     IDEMPOTENCY_KEY_HEADER,
     PROJECT_KEY_PREFIX,
@@ -231,9 +231,8 @@ class BaseClient(Generic[HttpT]):
         except ValidationError as exc:
             # Name the fields only: pydantic's own message quotes the input, which may
             # hold a project key (an activation's data).
-            fields = ", ".join(sorted({_location(error["loc"]) for error in exc.errors()}))
             raise MalformedResponseError(
-                f"its 'data' is not a valid {cast_to.__name__} (check: {fields})",
+                f"its 'data' is not a valid {cast_to.__name__} ({fields_of(exc, 'data')})",
                 status_code=answer.status_code,
                 content_type=answer.headers.get("content-type", ""),
                 method=request.method,
@@ -354,10 +353,6 @@ def _path_segment(value: str) -> str:
             "returned (e.g. a top-up's topup_id)"
         )
     return quote(value, safe="")
-
-
-def _location(location: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in location) or "the object itself"
 
 
 def _describe(error: InfraiError) -> str:

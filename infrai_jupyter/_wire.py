@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from pydantic import ValidationError
 
@@ -28,6 +28,12 @@ INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
 """The longest ``Retry-After`` honoured; a server asking for more is capped here."""
+
+MAX_NESTING = 32
+"""The deepest nesting of arrays and objects read from an answer (the envelope needs 5)."""
+
+MAX_NUMBER = 2**63
+"""Numbers in an answer must be smaller than this in magnitude."""
 
 
 def _json_default(value: object) -> object:
@@ -79,15 +85,24 @@ def parse_envelope(
     if not content.strip():
         raise malformed("the body is empty")
     try:
-        document = json.loads(content, parse_float=Decimal)
+        document = json.loads(content, parse_float=Decimal, parse_constant=_refuse_constant)
+    except _NonFiniteNumber as exc:
+        raise malformed(f"it holds {exc}, which is not a number JSON allows") from None
+    except RecursionError:
+        raise malformed("it is nested too deeply to read") from None
     except (ValueError, UnicodeDecodeError):
         raise malformed("the body is not JSON (or was cut off)") from None
+    problem = _unreadable_value(document)
+    if problem:
+        raise malformed(problem)
     if not isinstance(document, dict) or not isinstance(document.get("ok"), bool):
         raise malformed("the JSON has no boolean 'ok' field")
     try:
         metadata = Metadata.model_validate(document.get("metadata") or {})
-    except ValidationError:
-        raise malformed("its 'metadata' does not match the contract") from None
+    except ValidationError as exc:
+        raise malformed(
+            f"its 'metadata' does not match the contract ({fields_of(exc, 'metadata')})"
+        ) from None
 
     if document["ok"] and status_code < 400:
         data = document.get("data")
@@ -112,6 +127,52 @@ def parse_envelope(
         retry_after=parse_retry_after(headers.get("retry-after")),
         vendor=metadata.vendor,
     )
+
+
+class _NonFiniteNumber(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> object:
+    raise _NonFiniteNumber(name)
+
+
+def _unreadable_value(document: object) -> str | None:
+    """Why the client refuses a parsed document before reading it, or ``None``.
+
+    Nesting is bounded (so nothing that walks a result later can recurse too deep)
+    and so are numbers: none of the API's fields needs one beyond 2**63, and a
+    bounded number can always be rounded to cents without a ``decimal`` error.
+    """
+    pending: list[tuple[str, object, int]] = [("", document, 0)]
+    while pending:
+        path, value, depth = pending.pop()
+        if depth > MAX_NESTING:
+            return f"it is nested deeper than {MAX_NESTING} levels (at '{path}')"
+        if isinstance(value, dict):
+            pending += [(_join(path, str(name)), item, depth + 1) for name, item in value.items()]
+        elif isinstance(value, list):
+            pending += [(f"{path}[{index}]", item, depth + 1) for index, item in enumerate(value)]
+        elif _is_number(value) and Decimal(value).copy_abs() >= MAX_NUMBER:
+            shown = str(value) if len(str(value)) <= 24 else f"{str(value)[:20]}…"
+            return f"its '{path}' holds {shown}, a number beyond any the API sends"
+    return None
+
+
+def _is_number(value: object) -> TypeGuard[int | Decimal]:
+    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def fields_of(error: ValidationError, within: str) -> str:
+    """The fields a validation error is about, never the values (they may hold a key)."""
+    locations = {
+        ".".join([within, *(str(part) for part in item["loc"])]) for item in error.errors()
+    }
+    return "check: " + ", ".join(sorted(locations))
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
