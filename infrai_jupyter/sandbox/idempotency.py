@@ -28,6 +28,7 @@ account (without trial), as the one-trial-per-device rule expects.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -102,6 +103,7 @@ def identify(
     return IdempotentRequest(scope, f"derived:{request_hash}", request_hash, derived=True)
 
 
+@functools.cache
 def _host_identity() -> str:
     """This machine since its last boot: process ids are only comparable within it."""
     boot_id = Path("/proc/sys/kernel/random/boot_id")

@@ -197,3 +197,26 @@ def test_a_stuck_holder_is_superseded_and_its_late_commit_is_refused(
         error = error_of(superseded, 409, ErrorCode.IDEMPOTENCY_KEY_IN_USE)
         assert "superseded" in error["message"]
         assert len(_topups(client, account)) == 1
+
+
+def test_two_servers_on_one_database_share_the_reservation(
+    sandbox_factory: SandboxFactory,
+) -> None:
+    """Several processes on one database (a future PostgreSQL): a live holder is waited for."""
+    servers = [sandbox_factory(processing_delay_seconds=1.0) for _ in range(2)]
+    clients = [httpx.Client(base_url=server.url, timeout=30) for server in servers]
+    with clients[0], clients[1], ThreadPoolExecutor(2) as pool:
+        account = activate(clients[0])
+        headers = {**account.headers, "Idempotency-Key": "shared"}
+        responses = list(
+            pool.map(lambda c: c.post(TOPUP, json={"amount_usd": 4}, headers=headers), clients)
+        )
+        assert sorted(response.status_code for response in responses) == [200, 409]
+        conflict = next(response for response in responses if response.status_code == 409)
+        error_of(conflict, 409, ErrorCode.IDEMPOTENCY_KEY_IN_USE)
+        assert conflict.headers["Retry-After"] == "1"
+        created = next(response for response in responses if response.status_code == 200)
+        for client in clients:
+            replay = client.post(TOPUP, json={"amount_usd": 4}, headers=headers)
+            assert data_of(replay)["topup_id"] == data_of(created)["topup_id"]
+        assert len(_topups(clients[1], account)) == 1
