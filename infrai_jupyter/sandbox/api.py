@@ -10,24 +10,10 @@ for its fraction of a cent instead of becoming the float 20.0 first.
 Failed authentication is limited per client address (``auth_failures_per_minute``):
 past the limit every keyed request from that address gets 429 with the real time left,
 before its key is looked up, so a guesser learns nothing more that minute.
-
-An activation's response holds the new project key, which must never be at rest in
-clear, so its stored replay has the key masked. A replay hands the key back only to a
-caller that proves it sent the first request: by presenting the same Idempotency-Key,
-when that key is a secret (at least ``SECRET_KEY_MIN_LENGTH`` characters; the client
-sends ``ik_`` and 32 random hex digits). Such an activation's project key is made as
-an HMAC of that Idempotency-Key and the account id under the database's secret, so the
-replay makes the same key again instead of storing it. A short Idempotency-Key could be
-guessed by anyone who knows the device fingerprint, so its replay shows the account
-with the key masked and a notice. A leaked Idempotency-Key alone never yields the key
-(the HMAC secret is needed), and after the replay window it yields nothing.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 from collections.abc import Callable
 from decimal import Decimal
@@ -40,7 +26,6 @@ from starlette.responses import JSONResponse, Response
 
 from infrai_jupyter.contract import (
     IDEMPOTENCY_KEY_HEADER,
-    PROJECT_KEY_PREFIX,
     ROUTES,
     ActivateRequest,
     Balance,
@@ -50,13 +35,13 @@ from infrai_jupyter.contract import (
     TopupList,
     TopupRequest,
     UpgradeRequest,
-    mask_key,
 )
 
 from . import service
+from .activation import KeyReplay
 from .context import Sandbox, base_url_of, client_address, sandbox_of
 from .envelopes import ApiError, envelope_response, success_payload
-from .idempotency import Payload, StoredResponse, execute_once, identify
+from .idempotency import StoredResponse, execute_once, identify
 from .results import (
     account_summary,
     activate_result,
@@ -68,9 +53,6 @@ from .results import (
 from .store import Account, Transaction
 
 Handler = TypeVar("Handler", bound=Callable[..., JSONResponse])
-
-SECRET_KEY_MIN_LENGTH = 32
-"""An Idempotency-Key this long is treated as a secret only its sender knows."""
 
 
 class ErrorEnvelope(Envelope[None]):
@@ -204,51 +186,6 @@ def _endpoint(
     )
 
 
-def _proof_of(idempotency_key: str | None) -> str | None:
-    """The Idempotency-Key if it can serve as a secret shared only with the first caller."""
-    if idempotency_key is not None and len(idempotency_key) >= SECRET_KEY_MIN_LENGTH:
-        return idempotency_key
-    return None
-
-
-def _replayable_key(secret: bytes, proof: str, account_id: str) -> str:
-    """The project key of an activation sent with ``proof``; made again for a replay."""
-    message = f"infrai sandbox project key\0{proof}\0{account_id}".encode()
-    digest = hmac.new(secret, message, hashlib.sha256).digest()
-    return PROJECT_KEY_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def _mask_primary_key(payload: Payload) -> Payload:
-    data = payload.get("data")
-    if not data:
-        return payload
-    return {**payload, "data": {**data, "primary_api_key": mask_key(data["primary_api_key"])}}
-
-
-def _restored(sandbox: Sandbox, replay: StoredResponse, proof: str | None) -> StoredResponse:
-    """A stored activation with its key again if the caller proved it is the first one."""
-    data = replay.payload.get("data")
-    if not data:
-        return replay
-    key = _replayable_key(sandbox.secret, proof, data["account_id"]) if proof else None
-    if key is not None:
-        with sandbox.store.transaction(write=False) as tx:
-            owner = tx.find_account_by_key(service.sha256(key))
-        if owner is not None and owner.account_id == data["account_id"]:
-            return StoredResponse(
-                replay.status_code, {**replay.payload, "data": {**data, "primary_api_key": key}}
-            )
-    notice = (
-        "This device already activated with this Idempotency-Key; the project key is "
-        "shown only to the caller that sent it, with a secret Idempotency-Key of at least "
-        f"{SECRET_KEY_MIN_LENGTH} characters. Activate again with a new key, or use the "
-        "key you received then."
-    )
-    return StoredResponse(
-        replay.status_code, {**replay.payload, "data": {**data, "notice": notice}}
-    )
-
-
 def _upgrade(
     tx: Transaction, sandbox: Sandbox, account_id: str, tier: str, base_url: str
 ) -> StoredResponse:
@@ -279,20 +216,15 @@ def build_router() -> APIRouter:
         scope = f"device:{service.sha256(body.device_fingerprint)}"
         identity = identify(scope, "infra.activate", body, idempotency_key, derive=False)
         base_url = base_url_of(request)
-        proof = _proof_of(idempotency_key)
-
-        def issue_key(account_id: str) -> str:
-            if proof is None:
-                return service.random_project_key(account_id)
-            return _replayable_key(sandbox.secret, proof, account_id)
+        replays = KeyReplay(sandbox, idempotency_key)
 
         def create(tx: Transaction) -> StoredResponse:
-            activation = service.activate(tx, sandbox.settings, body, issue_key)
+            activation = service.activate(tx, sandbox.settings, body, replays.issue_key)
             return StoredResponse(200, success_payload(activate_result(activation, base_url)))
 
-        response, replayed = execute_once(sandbox, identity, create, redact=_mask_primary_key)
+        response, replayed = execute_once(sandbox, identity, create, redact=replays.redact)
         if replayed:
-            response = _restored(sandbox, response, proof)
+            response = replays.restore(response)
         return _respond(request, (response, replayed))
 
     @_endpoint(router, "account.balance", (401, 429), summary="The account's balance")

@@ -71,7 +71,7 @@ def test_a_replay_with_a_guessable_idempotency_key_never_hands_out_the_key(
     assert attacker["account_id"] == victim["account_id"]
     assert victim["primary_api_key"] not in replay.text
     assert attacker["primary_api_key"] == f"ifr_pk_proj_…{victim['primary_api_key'][-4:]}"
-    assert "shown only to the caller" in attacker["notice"]
+    assert "shown again only to a caller" in attacker["notice"]
     assert _works(client, victim["primary_api_key"])
 
 
