@@ -235,3 +235,16 @@ def test_an_activation_naming_the_key_as_its_region_keeps_the_client_masked(
         result = client.activate(write_credentials=False)
         surfaces = [*result_surfaces(result), repr(client), repr(client.config)]
     assert_no_canary(surfaces, canary, where="the client after activation")
+
+
+def test_a_key_pasted_as_the_idempotency_key_is_never_logged_in_full(
+    hostile: HostileFactory, canary: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A user pastes the project key into --idempotency-key; retries log that header.
+    server = hostile(lambda request: json_reply(503, error_envelope("DOWN", "Down.")))
+    caplog.set_level(logging.DEBUG)
+    client = InfraiClient(api_key=canary, base_url=server.url, max_retries=1)
+    with client, pytest.raises((InfraiError, ValueError)) as raised:
+        client.account.topup(amount_usd=5, idempotency_key=canary)
+    assert_no_canary(exception_surfaces(raised.value), canary, where="the error")
+    assert_no_canary(log_texts(caplog.records), canary, where="retry logs")

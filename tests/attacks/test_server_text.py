@@ -33,6 +33,7 @@ from infrai_jupyter.errors import (
 )
 from infrai_jupyter.magics.errors import InfraiCellError
 from infrai_jupyter.results import ActivateResult, KeyList
+from infrai_jupyter.widgets import TopupForm
 
 from .conftest import (
     NONSENSE_AMOUNTS,
@@ -305,3 +306,65 @@ def test_a_huge_error_makes_a_small_error_card(
         for mime, text in bundle.items():
             assert len(str(text)) < CARD_LIMIT, f"{mime} of the error card is {len(str(text))}"
     assert len(str(error)) < CARD_LIMIT
+
+
+# ------------------------------------------------------------------ markup and links
+
+MARKUP = (
+    '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    '<a href="javascript:alert(3)">x</a><style>*{display:none}</style>"\'><svg onload=alert(4)>'
+)
+HOSTILE_LINKS = [
+    "javascript:alert(document.domain)",
+    "JaVaScRiPt:alert(1)",
+    " javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "//evil.example/checkout",
+    "http://evil.example\u202e/moc.elgoog",
+    "https://user:pass@evil.example/",
+]
+
+
+def assert_inert(html: str, where: str) -> None:
+    """No script, no event handler, no element the renderer did not write itself."""
+    soup = BeautifulSoup(html, "html.parser")
+    assert not soup.find_all(["script", "img", "svg", "iframe", "object", "embed"]), where
+    for tag in soup.find_all(True):
+        handlers = [name for name in tag.attrs if name.lower().startswith("on")]
+        assert not handlers, f"{where}: <{tag.name}> has {handlers}"
+    for anchor in soup.find_all("a"):
+        href = str(anchor.get("href", ""))
+        assert re.match(r"https?://[^/\s@]+(/|$)", href), f"{where}: clickable {href!r}"
+        assert all(char.isprintable() and not char.isspace() for char in href), where
+    assert len(soup.find_all("style")) <= 1, f"{where}: a second stylesheet"  # the card's own
+
+
+def test_server_markup_cannot_enter_a_card(hostile: HostileFactory, canary: str) -> None:
+    data = activation_data(account_id=MARKUP, notice=MARKUP, region=MARKUP)
+    result = activate_against(hostile, data, request_id=MARKUP)
+    assert_inert(result._repr_html_(), "the activation card")
+    assert_inert(keys_against(hostile, canary, MARKUP, key_id=MARKUP)._repr_html_(), "keys card")
+
+
+@pytest.mark.parametrize("link", HOSTILE_LINKS)
+def test_a_hostile_checkout_link_is_never_clickable(
+    hostile: HostileFactory, canary: str, link: str
+) -> None:
+    record = {"topup_id": "tu_1", "amount_usd": 5, "state": "requires_payment"}
+    record.update(checkout_url=link, next_action_url=link)
+    server = hostile(lambda request: json_reply(200, ok_envelope(record)))
+    with InfraiClient(api_key=canary, base_url=server.url, max_retries=0) as client:
+        result = client.account.topup(amount_usd=5)
+        form = TopupForm(client, watch_interval=60)
+        try:
+            form.amount.value = "5"
+            form.submit.click()
+            outputs = [form.output.value, form.message.value]
+        finally:
+            form.close()
+    assert_inert(result._repr_html_(), f"the top-up card for {link!r}")
+    for html in outputs:
+        assert_inert(html, f"the form for {link!r}")
+    markdown = result._repr_markdown_()
+    assert not re.search(r"\]\(\s*(javascript|data|vbscript):", markdown, re.IGNORECASE), markdown
