@@ -20,8 +20,11 @@
      └── CredentialsError            the local credentials file cannot be used
           └── InvalidKeyError             a project key that is not well formed
 
-Messages name what failed, where, and what to do next. They never contain a full
-project key: every message passes through :func:`~infrai_jupyter.contract.redact_keys`.
+Messages name what failed, where, and what to do next. Every string an error holds
+(message, code, details, request id, URL, content type) passes through
+:func:`~infrai_jupyter.contract.clean_server_text` when the error is made: no full
+project key, no terminal escape or control character, and a capped length, so a
+hostile server cannot put a key or an escape into a traceback, a log or a card.
 """
 
 from __future__ import annotations
@@ -29,7 +32,15 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
-from .contract import AmountError, ErrorCode, redact_keys
+from .contract import (
+    TEXT_LIMIT,
+    TOKEN_LIMIT,
+    AmountError,
+    ErrorCode,
+    clean_server_data,
+    clean_server_text,
+    redact_keys,
+)
 
 __all__ = [
     "APIConnectionError",
@@ -62,7 +73,8 @@ class InfraiError(Exception):
     _hint: ClassVar[str] = ""
 
     def __init__(self, message: str) -> None:
-        self.message = redact_keys(message)
+        # Room for a URL and a reason around the server's own words, capped on their own.
+        self.message = clean_server_text(message, 2 * TEXT_LIMIT)
         super().__init__(self.message)
 
     @property
@@ -98,14 +110,14 @@ class APIStatusError(InfraiError):
         vendor: str = "",
     ) -> None:
         self.status_code = status_code
-        self.code = code
+        self.code = clean_server_text(code, TOKEN_LIMIT)
         self.retry_after = retry_after
-        self.vendor = vendor
-        self.details = details or {}
-        self.request_id = request_id
-        self.method = method
-        self.url = url
-        super().__init__(message)
+        self.vendor = clean_server_text(vendor, TOKEN_LIMIT)
+        self.details: dict[str, Any] = clean_server_data(details or {})
+        self.request_id = clean_server_text(request_id, TOKEN_LIMIT)
+        self.method = clean_server_text(method, TOKEN_LIMIT)
+        self.url = clean_server_text(url)
+        super().__init__(clean_server_text(message))
 
     @property
     def retryable(self) -> bool:
@@ -202,8 +214,8 @@ class APIConnectionError(InfraiError):
     )
 
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
-        self.method = method
-        self.url = url
+        self.method = clean_server_text(method, TOKEN_LIMIT)
+        self.url = clean_server_text(url)
         super().__init__(message)
 
     @property
@@ -236,14 +248,14 @@ class MalformedResponseError(InfraiError):
         retry_after: float | None = None,
     ) -> None:
         self.status_code = status_code
-        self.content_type = content_type
+        self.content_type = clean_server_text(content_type, TOKEN_LIMIT)
         self.retry_after = retry_after
-        self.method = method
-        self.url = url
-        kind = content_type or "no content type"
+        self.method = clean_server_text(method, TOKEN_LIMIT)
+        self.url = clean_server_text(url)
+        kind = self.content_type or "no content type"
         super().__init__(
-            f"The server at {url} answered HTTP {status_code} ({kind}) to {method}, "
-            f"which is not the infrai API envelope: {reason}."
+            f"The server at {self.url} answered HTTP {status_code} ({kind}) to {self.method}, "
+            f"which is not the infrai API envelope: {clean_server_text(reason)}."
         )
 
     @property

@@ -38,6 +38,7 @@ from .routes import (
     ROUTES,
     Route,
 )
+from .text import TEXT_LIMIT, TOKEN_LIMIT, clean_server_data, clean_server_text
 
 __all__ = [
     "HOSTED_BASE_URL",
@@ -45,6 +46,8 @@ __all__ = [
     "IDEMPOTENT_REPLAYED_HEADER",
     "PROJECT_KEY_PREFIX",
     "ROUTES",
+    "TEXT_LIMIT",
+    "TOKEN_LIMIT",
     "TOPUP_MAX_USD",
     "TOPUP_MIN_USD",
     "AccountSummary",
@@ -68,6 +71,8 @@ __all__ = [
     "TopupRequest",
     "TopupState",
     "UpgradeRequest",
+    "clean_server_data",
+    "clean_server_text",
     "dollars",
     "mask_key",
     "parse_amount",
