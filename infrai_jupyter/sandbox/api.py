@@ -9,7 +9,8 @@ for its fraction of a cent instead of becoming the float 20.0 first.
 
 Failed authentication is limited per client address (``auth_failures_per_minute``):
 past the limit every keyed request from that address gets 429 with the real time left,
-before its key is looked up, so a guesser learns nothing more that minute.
+before its key is looked up, so a guesser learns nothing more that minute. Activation,
+which needs no key, is limited per address too (``activations_per_minute``).
 """
 
 from __future__ import annotations
@@ -206,13 +207,16 @@ def build_router() -> APIRouter:
     @_endpoint(
         router,
         "infra.activate",
-        (400, 409, 413, 422),
+        (400, 409, 413, 422, 429),
         summary="Create an anonymous account with trial credit",
     )
     def activate(
         request: Request, body: ActivateRequest, idempotency_key: IdempotencyKey = None
     ) -> JSONResponse:
         sandbox = sandbox_of(request)
+        wait = sandbox.activations.retry_after(client_address(request))
+        if wait is not None:
+            raise _too_many(wait, "Too many activations from this address")
         scope = f"device:{service.sha256(body.device_fingerprint)}"
         identity = identify(scope, "infra.activate", body, idempotency_key, derive=False)
         base_url = base_url_of(request)

@@ -39,6 +39,7 @@ def _start(settings: SandboxSettings, store: Store) -> Sandbox:
         secret,
         RateLimiter(settings.rate_limit_per_minute),
         RateLimiter(settings.auth_failures_per_minute),
+        RateLimiter(settings.activations_per_minute),
     )
 
 

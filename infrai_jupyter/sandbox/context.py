@@ -93,6 +93,7 @@ class Sandbox:
     secret: bytes
     rate_limiter: RateLimiter
     auth_failures: RateLimiter
+    activations: RateLimiter
 
 
 def sandbox_of(request: Request) -> Sandbox:

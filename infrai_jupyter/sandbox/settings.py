@@ -36,6 +36,9 @@ class SandboxSettings:
     valid key or not, so the answers stop telling a guesser anything. ``None`` turns
     it off. Calls with a valid key never count.
 
+    ``activations_per_minute`` bounds activations (anonymous account creations) per
+    client address, so no one caller can fill the database; ``None`` turns it off.
+
     ``pending_topup_ttl_seconds``: a top-up unpaid for this long expires; it reads as
     ``canceled`` and its checkout page says it can no longer be paid.
 
@@ -61,6 +64,7 @@ class SandboxSettings:
     pending_topup_ttl_seconds: float = 86_400.0
     rate_limit_per_minute: int | None = None
     auth_failures_per_minute: int | None = 20
+    activations_per_minute: int | None = 60
     max_body_bytes: int = 64 * 1024
     processing_delay_seconds: float = 0.0
     default_region: str = "western"

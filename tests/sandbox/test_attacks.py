@@ -194,3 +194,18 @@ def test_the_database_is_readable_by_its_owner_only(
         files = [database.with_name(database.name + suffix) for suffix in ("", "-wal", "-shm")]
         modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in files}
     assert modes == {path.name: 0o600 for path in files}
+
+
+def test_one_address_cannot_create_accounts_without_end(sandbox_factory: SandboxFactory) -> None:
+    sandbox = sandbox_factory(activations_per_minute=3)
+    with (
+        httpx.Client(base_url=sandbox.url, timeout=30) as client,
+        _from_address(sandbox, "127.0.0.2") as neighbour,
+    ):
+        accounts = [activate(client) for _ in range(3)]
+        refused = client.post("/v1/activate", json={"device_fingerprint": "d" * 32})
+        error_of(refused, 429, ErrorCode.RATE_LIMITED)
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert activate(neighbour).activation["trial_granted"] is True
+        for account in accounts:  # the accounts made keep working
+            assert client.get("/v1/account/balance", headers=account.headers).status_code == 200
