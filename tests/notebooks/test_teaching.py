@@ -1,0 +1,77 @@
+"""The lesson helpers: paying through the real checkout form, and a class's sandbox process."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from infrai_jupyter._client import InfraiClient
+from infrai_jupyter.errors import AuthenticationError
+from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
+from infrai_jupyter.sandbox.teaching import (
+    CheckoutError,
+    ClassSandbox,
+    cancel_checkout,
+    pay_checkout,
+)
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[InfraiClient]:
+    with SandboxServer(SandboxSettings(db_path=tmp_path / "db.sqlite3")) as server:
+        with InfraiClient(base_url=server.url) as client:
+            client.activate(write_credentials=False, device_fingerprint=uuid.uuid4().hex)
+            yield client
+
+
+def test_pay_submits_the_checkout_form_and_credits_once(client: InfraiClient) -> None:
+    topup = client.account.topup(amount_usd=25, return_url="https://example.com/back")
+    answer = pay_checkout(topup.checkout_url)
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("https://example.com/back?")
+    assert "state=succeeded" in answer.headers["location"]
+    assert client.account.balance().balance_usd == 27
+    with pytest.raises(CheckoutError, match="already paid, canceled or expired"):
+        pay_checkout(topup.checkout_url)
+    assert client.account.balance().balance_usd == 27
+
+
+def test_cancel_leaves_the_balance_alone(client: InfraiClient) -> None:
+    topup = client.account.topup(amount_usd=10)
+    cancel_checkout(topup.checkout_url)
+    assert client.account.topups.retrieve(topup.topup_id).state == "canceled"
+    assert client.account.balance().balance_usd == 2
+
+
+def test_refuses_a_page_that_is_not_a_sandbox_checkout(client: InfraiClient) -> None:
+    with pytest.raises(CheckoutError, match="not a sandbox checkout page"):
+        pay_checkout(f"{client.base_url}/openapi.json")
+
+
+def test_a_posted_pay_without_the_page_token_is_refused(client: InfraiClient) -> None:
+    """Why the helper exists: the shortcut lessons used before is now refused."""
+    topup = client.account.topup(amount_usd=5)
+    assert httpx.post(f"{topup.checkout_url}/pay").status_code == 403
+
+
+def test_class_sandbox_restarts_at_the_same_address_and_reset_forgets(tmp_path: Path) -> None:
+    classroom = ClassSandbox(lifetime=120, folder=tmp_path).start()
+    try:
+        assert classroom.url == f"http://127.0.0.1:{classroom.port}"
+        with InfraiClient(base_url=classroom.url) as student:
+            student.activate(write_credentials=False, device_fingerprint=uuid.uuid4().hex)
+            assert "serving on" in classroom.log()
+            address = classroom.url
+            classroom.restart(reset=True)
+            assert classroom.url == address
+            with pytest.raises(AuthenticationError):
+                student.account.balance()
+    finally:
+        classroom.stop()
+    assert not classroom.running
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{address}/openapi.json")
