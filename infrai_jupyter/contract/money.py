@@ -24,6 +24,9 @@ TOPUP_MIN_USD = CENT
 TOPUP_MAX_USD = Decimal("10000")
 """The largest single top-up the API accepts."""
 
+TOPUP_PRESETS_USD: tuple[Decimal, ...] = (Decimal("5"), Decimal("10"), Decimal("25"), Decimal("50"))
+"""The amounts offered with one click: the notebook's form and the checkout's add-funds page."""
+
 _ECHO_LIMIT = 60
 """How much of a refused value to quote back: enough to recognise it, never a wall of text."""
 
