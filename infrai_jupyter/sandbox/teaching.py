@@ -205,7 +205,8 @@ class ClassSandbox:
                 raise RuntimeError(f"The sandbox did not start:\n{self.log()}")
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"The sandbox did not start within {_START_TIMEOUT_S:.0f} s:\n{self.log()}")
+        seconds = f"{_START_TIMEOUT_S:.0f}"
+        raise RuntimeError(f"The sandbox did not start within {seconds} s:\n{self.log()}")
 
     def __repr__(self) -> str:
         return f"<ClassSandbox {self.url if self.running else 'stopped'}>"

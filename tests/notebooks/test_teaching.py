@@ -22,10 +22,10 @@ from infrai_jupyter.sandbox.teaching import (
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[InfraiClient]:
-    with SandboxServer(SandboxSettings(db_path=tmp_path / "db.sqlite3")) as server:
-        with InfraiClient(base_url=server.url) as client:
-            client.activate(write_credentials=False, device_fingerprint=uuid.uuid4().hex)
-            yield client
+    settings = SandboxSettings(db_path=tmp_path / "db.sqlite3")
+    with SandboxServer(settings) as server, InfraiClient(base_url=server.url) as client:
+        client.activate(write_credentials=False, device_fingerprint=uuid.uuid4().hex)
+        yield client
 
 
 def test_pay_submits_the_checkout_form_and_credits_once(client: InfraiClient) -> None:
