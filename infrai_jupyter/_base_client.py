@@ -29,18 +29,27 @@ from .contract import (
     IDEMPOTENCY_KEY_HEADER,
     PROJECT_KEY_PREFIX,
     ROUTES,
+    TOKEN_LIMIT,
     Region,
+    clean_server_text,
     mask_key,
     redact_keys,
 )
 from .credentials import (
+    BASE_URL_ENV,
     ResolvedConfig,
     StoredCredentials,
     device_fingerprint,
     resolve_config,
     save_activation,
 )
-from .errors import APIConnectionError, APITimeoutError, InfraiError, MalformedResponseError
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ConfigurationError,
+    InfraiError,
+    MalformedResponseError,
+)
 from .results import ActivateResult
 
 logger = logging.getLogger("infrai_jupyter")
@@ -104,6 +113,7 @@ class BaseClient(Generic[HttpT]):
         if max_response_bytes < 1:
             raise ValueError("max_response_bytes must be 1 or more")
         self._config = resolve_config(api_key, base_url)
+        check_base_url(self._config.base_url)
         self._set_limits(timeout, max_retries)
         self.max_response_bytes = max_response_bytes
         self._shared = SharedHttp(http_client)
@@ -328,6 +338,48 @@ def translate_transport_error(
         method=request.method,
         url=str(request.url),
     )
+
+
+def check_base_url(url: str) -> None:
+    """Refuse a base URL no request could use, naming it, before any request is built.
+
+    Raises :class:`ConfigurationError` instead of the raw httpx error a first call
+    would meet later (or a request to the wrong place, for a query or a password).
+    """
+    problem = _base_url_problem(url)
+    if problem:
+        raise ConfigurationError(
+            f"The base URL {_without_password(url)!r} {problem}. Pass base_url= (or set "
+            f"{BASE_URL_ENV}) to one such as https://api.infrai.cc, or the sandbox's "
+            "http://127.0.0.1:PORT."
+        )
+
+
+def _without_password(url: str) -> str:
+    try:
+        parts = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return url
+    return str(parts.copy_with(username="…", password=None)) if parts.userinfo else url
+
+
+def _base_url_problem(url: str) -> str | None:
+    try:
+        parts = httpx.URL(url)
+        port = parts.port
+    except (httpx.InvalidURL, ValueError) as exc:
+        return f"cannot be read ({clean_server_text(exc, TOKEN_LIMIT)})"
+    if parts.scheme not in ("http", "https"):
+        return "is not an http:// or https:// URL"
+    if not parts.host or "%" in parts.host:
+        return "has no valid host name"
+    if port is not None and not 0 < port < 65536:
+        return f"has a port ({port}) outside 1-65535"
+    if parts.userinfo:
+        return "carries a user name or password, which would be logged with every request"
+    if parts.query or parts.fragment:
+        return "has a query or fragment; the API's paths are added after it"
+    return None
 
 
 def deadline_error(request: httpx.Request, budget: float) -> APITimeoutError:
