@@ -9,6 +9,7 @@ in every text surface a user, a log or a saved notebook could ever see.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -242,6 +243,8 @@ class HostileServer:
 
     def stop(self) -> None:
         self._stopping.set()
+        with contextlib.suppress(OSError):  # wake the accept loop at once
+            socket.create_connection(self._listener.getsockname()[:2], timeout=1).close()
         self._thread.join(timeout=SOCKET_TIMEOUT_S)
         self._listener.close()
 
@@ -252,6 +255,9 @@ class HostileServer:
             except TimeoutError:
                 continue
             except OSError:
+                return
+            if self._stopping.is_set():
+                connection.close()
                 return
             self.connections += 1
             threading.Thread(
