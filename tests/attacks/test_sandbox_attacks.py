@@ -191,7 +191,10 @@ def test_a_request_in_flight_when_the_server_is_killed_does_not_block_its_key(
     deadline = time.monotonic() + 2.5
     while not _reservation_exists(db) and time.monotonic() < deadline:
         time.sleep(0.05)
+    in_flight = _reservation_exists(db)
     slow.kill()
+    # Read from the database itself: only there is the request visibly in flight.
+    assert in_flight, "the top-up never reached its idempotency reservation: nothing to test"
 
     restarted = start_sandbox(db=db)
     restarted_at = time.monotonic()
