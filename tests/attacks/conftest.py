@@ -285,7 +285,8 @@ class HostileServer:
             lines += [f"Content-Length: {len(reply.body)}", "Connection: close", "", ""]
             head, body = "\r\n".join(lines).encode("latin-1"), reply.body
         if reply.trickle is None:
-            connection.sendall(head + body)
+            connection.sendall(head)  # apart: joining would copy a huge body (and count it)
+            connection.sendall(body)
             return
         trickle_head = reply.raw is not None or reply.trickle_part == "headers"
         slow = head if trickle_head else body
