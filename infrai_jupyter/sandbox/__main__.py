@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         metavar="SECONDS",
-        help="make charging requests this slow (to demonstrate retries and timeouts)",
+        help="make charging and creating requests this slow (to show retries and timeouts)",
     )
     return parser
 

@@ -227,8 +227,13 @@ class SqliteStore:
             connection.close()
 
     def _connect(self) -> sqlite3.Connection:
+        # mode=rw: only open() creates the file (owner-only); a database deleted under a
+        # running server is an error, not a new empty file with the umask's mode.
         connection = sqlite3.connect(
-            self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            f"{self.path.resolve().as_uri()}?mode=rw",
+            uri=True,
+            timeout=_BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
         )
         connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
         connection.execute("PRAGMA foreign_keys = ON")

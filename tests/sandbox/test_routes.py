@@ -208,3 +208,14 @@ def test_latency_is_measured(sandbox_factory: SandboxFactory) -> None:
     with httpx.Client(base_url=sandbox.url, timeout=30) as client:
         response = client.post("/v1/activate", json={"device_fingerprint": "b" * 32})
         assert envelope(response)["metadata"]["latency_ms"] >= 300
+
+
+def test_a_database_deleted_under_a_running_server_is_not_silently_recreated(
+    client: httpx.Client, account: Account, sandbox: SandboxServer
+) -> None:
+    database = sandbox.settings.db_path
+    for suffix in ("", "-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+    response = client.post("/v1/activate", json={"device_fingerprint": "e" * 32})
+    error_of(response, 500, ErrorCode.INTERNAL_ERROR)
+    assert not database.exists()
