@@ -39,6 +39,7 @@ from .credentials import (
     BASE_URL_ENV,
     ResolvedConfig,
     StoredCredentials,
+    checked_key,
     device_fingerprint,
     resolve_config,
     save_activation,
@@ -50,12 +51,13 @@ from .errors import (
     InfraiError,
     MalformedResponseError,
 )
-from .results import ActivateResult
+from .results import ActivateResult, is_withheld_key
 
 logger = logging.getLogger("infrai_jupyter")
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
+_USE_KEY_FIX = "Pass the full project key (ifr_pk_proj_...) as activation returned it."
 
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
@@ -177,10 +179,16 @@ class BaseClient(Generic[HttpT]):
         return self._config.base_url
 
     def use_key(self, api_key: str | None, source: str) -> None:
-        """Switch this client to another key (or to none), recording where it came from."""
-        self._config = replace(
-            self._config, api_key=api_key, key_source=source if api_key else "none"
+        """Switch this client to another key (or to none), recording where it came from.
+
+        The key passes the check every key passes where it enters, so nothing malformed
+        (a stray newline, a masked copy) reaches an ``Authorization`` header: raises
+        :class:`~infrai_jupyter.errors.InvalidKeyError`, the key masked.
+        """
+        key = (
+            checked_key(api_key, f"use_key (source {source!r})", _USE_KEY_FIX) if api_key else None
         )
+        self._config = replace(self._config, api_key=key, key_source=source if key else "none")
 
     def __repr__(self) -> str:
         return (
@@ -305,8 +313,13 @@ class BaseClient(Generic[HttpT]):
         }
 
     def _adopt(self, result: ActivateResult, write: bool) -> None:
-        """Use the new key from now on, and save it when asked to (the saving logs itself)."""
+        """Use the new key from now on, and save it when asked to (the saving logs itself).
+
+        A replay that withholds the key (masked, see the result's ``notice``) changes nothing.
+        """
         key = result.primary_api_key.get_secret_value()
+        if is_withheld_key(key):
+            return
         self.use_key(key, "activation")
         self._config = replace(self._config, region=result.region)
         if write:

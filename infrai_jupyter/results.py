@@ -8,13 +8,14 @@ so no repr can show one in full.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, PrivateAttr
+from pydantic import BaseModel, BeforeValidator, PrivateAttr
 from typing_extensions import Self
 
 from . import contract
-from .contract import HOSTED_BASE_URL, ApiKey, Metadata
+from .contract import HOSTED_BASE_URL, PROJECT_KEY_PREFIX, ApiKey, Metadata, mask_key
+from .contract.keys import check_key
 from .display import (
     Card,
     CardField,
@@ -43,6 +44,18 @@ __all__ = [
 
 RESULT_MIME_TYPE = "application/vnd.infrai.result+json"
 """The MIME type that carries a result's data (keys masked) in notebook outputs."""
+
+
+def _checked_key(value: object) -> object:
+    """A well-formed key, or a masked one (a replay withholds the key): nothing else."""
+    if not isinstance(value, str) or is_withheld_key(value):
+        return value
+    return check_key(value)
+
+
+def is_withheld_key(key: str) -> bool:
+    """Whether ``key`` is a masked stand-in (``ifr_pk_proj_…a1b2``), not a usable key."""
+    return key.startswith(PROJECT_KEY_PREFIX) and mask_key(key) == key
 
 
 class Record(BaseModel):
@@ -148,9 +161,14 @@ class Result(Record):
 
 
 class ActivateResult(Result, contract.ActivateResult):
-    """A new anonymous account; ``primary_api_key`` is masked in every repr."""
+    """A new anonymous account; ``primary_api_key`` is masked in every repr.
 
-    primary_api_key: ApiKey  # type: ignore[assignment]
+    The key passes :func:`~infrai_jupyter.contract.keys.check_key` as it arrives: a
+    server cannot hand the client a key that would break (or smuggle into) a header.
+    A replayed activation may withhold it (masked, with a ``notice`` saying why).
+    """
+
+    primary_api_key: Annotated[ApiKey, BeforeValidator(_checked_key)]  # type: ignore[assignment]
 
     def card(self) -> Card:
         notes = (self.notice,) if self.notice else ()
