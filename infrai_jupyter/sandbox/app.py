@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI
@@ -19,7 +21,7 @@ from .context import RateLimiter, Sandbox
 from .envelopes import BodySizeLimitMiddleware, install_error_handlers
 from .idempotency import new_instance, reap_dead_instances
 from .settings import SandboxSettings
-from .store import Instance, SqliteStore, Store
+from .store import SqliteStore, Store
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ def _start(settings: SandboxSettings, store: Store) -> Sandbox:
     return Sandbox(
         settings,
         store,
-        instance.instance_id,
+        instance,
         secret,
         RateLimiter(settings.rate_limit_per_minute),
         RateLimiter(settings.auth_failures_per_minute),
@@ -44,11 +46,8 @@ def _start(settings: SandboxSettings, store: Store) -> Sandbox:
 
 
 def _heartbeat(sandbox: Sandbox) -> None:
-    instance = new_instance()
     with sandbox.store.transaction() as tx:
-        tx.save_instance(
-            Instance(sandbox.instance_id, instance.host, instance.pid, instance.heartbeat_at)
-        )
+        tx.save_instance(replace(sandbox.instance, heartbeat_at=time.time()))
 
 
 async def _keep_alive(sandbox: Sandbox) -> None:
@@ -63,7 +62,7 @@ async def _keep_alive(sandbox: Sandbox) -> None:
 
 def _stop(sandbox: Sandbox) -> None:
     with sandbox.store.transaction() as tx:
-        tx.forget_instance(sandbox.instance_id)
+        tx.forget_instance(sandbox.instance.instance_id)
 
 
 def create_app(settings: SandboxSettings | None = None) -> FastAPI:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from .settings import SandboxSettings
-from .store import Account, Store
+from .store import Account, Instance, Store
 
 _WINDOW_SECONDS = 60.0
 _PRUNE_ABOVE = 10_000
@@ -82,14 +82,14 @@ class RateLimiter:
 class Sandbox:
     """The per-app state every route reads; created by the app's lifespan.
 
-    ``instance_id`` names this app in the database (idempotency reservations);
+    ``instance`` is this app's registration in the database (idempotency reservations);
     ``secret`` is the per-database key of its HMACs (checkout form tokens, replayable
     activation keys), created on first start.
     """
 
     settings: SandboxSettings
     store: Store
-    instance_id: str
+    instance: Instance
     secret: bytes
     rate_limiter: RateLimiter
     auth_failures: RateLimiter

@@ -201,7 +201,7 @@ def execute_once(
     ``redact`` gives the form of a fresh response that may be stored and replayed; the
     caller of the first request still receives it whole.
     """
-    store, settings, owner = sandbox.store, sandbox.settings, sandbox.instance_id
+    store, settings, owner = sandbox.store, sandbox.settings, sandbox.instance.instance_id
     if request is None:
         _simulate_slowness(settings)
         with store.transaction() as tx:

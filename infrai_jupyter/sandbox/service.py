@@ -46,7 +46,7 @@ def new_id(prefix: str) -> str:
 
 
 def random_project_key(account_id: str) -> str:
-    """A project key nobody can recompute: 256 random bits."""
+    """A project key nobody can recompute (256 random bits, whatever the account)."""
     return PROJECT_KEY_PREFIX + secrets.token_urlsafe(32)
 
 

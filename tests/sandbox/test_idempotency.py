@@ -103,7 +103,8 @@ def test_a_rejected_request_does_not_burn_its_key(client: httpx.Client, account:
 
 
 def test_a_key_in_flight_gets_409(sandbox_factory: SandboxFactory) -> None:
-    sandbox = sandbox_factory(processing_delay_seconds=1.0)
+    # A lease far shorter than the request: only the server's heartbeat keeps it held.
+    sandbox = sandbox_factory(processing_delay_seconds=1.0, instance_lease_seconds=0.3)
     with httpx.Client(base_url=sandbox.url, timeout=30) as client:
         account = activate(client)
         headers = {**account.headers, "Idempotency-Key": "slow"}
@@ -115,7 +116,8 @@ def test_a_key_in_flight_gets_409(sandbox_factory: SandboxFactory) -> None:
             )
         assert sorted(response.status_code for response in responses) == [200, 409]
         conflict = next(response for response in responses if response.status_code == 409)
-        error_of(conflict, 409, ErrorCode.IDEMPOTENCY_KEY_IN_USE)
+        error = error_of(conflict, 409, ErrorCode.IDEMPOTENCY_KEY_IN_USE)
+        assert "still being processed" in error["message"]
         assert conflict.headers["Retry-After"] == "1"
         replay = client.post(TOPUP, json={"amount_usd": 7}, headers=headers)
         assert replay.headers["Idempotent-Replayed"] == "true"
