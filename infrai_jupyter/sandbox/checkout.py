@@ -144,16 +144,18 @@ def _pay_forms(sandbox: Sandbox, topup: Topup, amount: str) -> str:
     )
 
 
-def _outcome(sandbox: Sandbox, topup: Topup, amount: str, balance_cents: int) -> str:
+def _outcome(sandbox: Sandbox, topup: Topup, amount: str, balance_cents: int) -> tuple[str, str]:
+    """The title and sentence for a top-up that can no longer be paid."""
     if topup.state == "succeeded":
-        return f"{amount} was added. Balance: {escape(f'${service.usd(balance_cents)}')}."
+        balance = escape(f"${service.usd(balance_cents)}")
+        return "Payment received", f"{amount} was added. Balance: {balance}."
     if service.is_expired(topup, sandbox.settings):
         hours = sandbox.settings.pending_topup_ttl_seconds / 3600
-        return (
+        return "Top-up expired", (
             f"This top-up expired unpaid after {hours:g} hours and can no longer be paid; "
             "nothing was charged. Start a new top-up from your notebook."
         )
-    return "Canceled: nothing was charged."
+    return "Top-up canceled", "Canceled: nothing was charged."
 
 
 def _checkout_page(sandbox: Sandbox, topup: Topup, balance_cents: int) -> HTMLResponse:
@@ -171,10 +173,7 @@ def _checkout_page(sandbox: Sandbox, topup: Topup, balance_cents: int) -> HTMLRe
         back = f'<div class="actions"><a class="button" href="{href}">Return to the app</a></div>'
     else:
         back = "<p class=muted>You can close this tab and go back to your notebook.</p>"
-    title = {"succeeded": "Payment received", "canceled": "Top-up canceled"}[seen.state]
-    if seen.state != topup.state:
-        title = "Top-up expired"
-    outcome = _outcome(sandbox, topup, amount, balance_cents)
+    title, outcome = _outcome(sandbox, topup, amount, balance_cents)
     body = f"<h1>{title}</h1><p>{outcome}</p><p class=muted>Top-up {topup_id}</p>{back}"
     return _page("Checkout", body)
 
