@@ -5,6 +5,14 @@ Built on FastAPI (over Starlette, served by uvicorn) because the OpenAPI documen
 client parses: the description cannot drift from what is served. It imports nothing of
 the package but the contract.
 
+It distrusts its callers: links name its own address, never the request's ``Host``
+(``context``); failed authentications and activations are limited per address
+(``api``); checkout forms carry a token another site cannot know (``checkout``); an
+activation's key is shown again only to the caller that can prove it asked
+(``activation``); a request cut off by a crash blocks nobody after a restart
+(``idempotency``); bodies are bounded and amounts read exactly; the database is
+owner-only.
+
 Run it from a shell with ``python -m infrai_jupyter.sandbox`` or in-process::
 
     with SandboxServer(SandboxSettings(db_path=path)) as server:
