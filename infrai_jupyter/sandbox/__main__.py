@@ -51,6 +51,29 @@ def _parser() -> argparse.ArgumentParser:
         "--rate-limit", type=int, default=None, help="requests per minute per key (off)"
     )
     parser.add_argument(
+        "--activations-per-minute",
+        type=_limit,
+        default=SandboxSettings.activations_per_minute,
+        metavar="N",
+        help="activations per client address a minute; raise it for a class behind one "
+        "NAT address, 0 for no limit (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--auth-failures-per-minute",
+        type=_limit,
+        default=SandboxSettings.auth_failures_per_minute,
+        metavar="N",
+        help="wrong keys per client address a minute before it gets 429; 0 for no limit "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--pending-topup-hours",
+        type=float,
+        default=SandboxSettings.pending_topup_ttl_seconds / 3600,
+        metavar="HOURS",
+        help="an unpaid top-up expires after this long (default: %(default)g)",
+    )
+    parser.add_argument(
         "--public-url",
         type=_public_url,
         metavar="URL",
@@ -71,6 +94,14 @@ def _parser() -> argparse.ArgumentParser:
         help="make charging and creating requests this slow (to show retries and timeouts)",
     )
     return parser
+
+
+def _limit(text: str) -> int | None:
+    """A per-minute limit; 0 means none."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a limit is 0 (none) or more, not {value}")
+    return value or None
 
 
 def _public_url(text: str) -> str:
@@ -99,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         db_path=args.db,
         trial_credit_usd=args.trial_credit,
         rate_limit_per_minute=args.rate_limit,
+        activations_per_minute=args.activations_per_minute,
+        auth_failures_per_minute=args.auth_failures_per_minute,
+        pending_topup_ttl_seconds=args.pending_topup_hours * 3600,
         public_url=args.public_url,
         trusted_proxies=tuple(args.trusted_proxy),
         processing_delay_seconds=args.processing_delay,

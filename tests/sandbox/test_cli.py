@@ -14,7 +14,7 @@ import pytest
 
 from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
 
-from .conftest import activate, balance
+from .conftest import activate, balance, create_topup
 
 
 @pytest.fixture
@@ -140,3 +140,31 @@ def test_a_request_cut_off_by_kill_9_blocks_its_key_for_no_one_after_a_restart(
     finally:
         restarted.terminate()
         restarted.communicate(timeout=30)
+
+
+def test_a_teacher_sets_the_public_address_and_the_limits(tmp_path: Path) -> None:
+    url, process = _serve(
+        tmp_path / "class.sqlite3",
+        "--public-url",
+        "https://class.example/sandbox/",
+        "--activations-per-minute",
+        "1",
+        "--pending-topup-hours",
+        "0",
+    )
+    try:
+        assert process.stdout is not None
+        assert "INFRAI_BASE_URL=https://class.example/sandbox " in process.stdout.readline()
+        with httpx.Client(base_url=url, timeout=30) as client:
+            account = activate(client)
+            assert account.activation["checkout_url"].startswith(
+                "https://class.example/sandbox/add-funds/"
+            )
+            second = client.post("/v1/activate", json={"device_fingerprint": "f" * 32})
+            assert second.status_code == 429
+            topup = create_topup(client, account, 5)
+            listed = client.get(f"/v1/account/topups/{topup}", headers=account.headers)
+            assert listed.json()["data"]["state"] == "canceled"  # expired at once
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
