@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy as _copy
 import logging
 import platform
+import re
 import threading
 import uuid
 from collections.abc import Mapping
@@ -49,6 +50,7 @@ from .errors import (
     APITimeoutError,
     ConfigurationError,
     InfraiError,
+    InvalidArgumentError,
     MalformedResponseError,
 )
 from .results import ActivateResult, is_withheld_key
@@ -57,6 +59,8 @@ logger = logging.getLogger("infrai_jupyter")
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+_HEADER_TOKEN = re.compile(r"[!-~]+")
 _USE_KEY_FIX = "Pass the full project key (ifr_pk_proj_...) as activation returned it."
 
 
@@ -218,7 +222,7 @@ class BaseClient(Generic[HttpT]):
         if route.authenticated and self._config.api_key:
             headers["Authorization"] = f"Bearer {self._config.api_key}"
         if route.charges_or_creates:
-            headers[IDEMPOTENCY_KEY_HEADER] = idempotency_key or f"ik_{uuid.uuid4().hex}"
+            headers[IDEMPOTENCY_KEY_HEADER] = _idempotency_key(idempotency_key)
         content = None
         if body is not None:
             content = canonical_json(body)
@@ -406,6 +410,28 @@ def deadline_error(request: httpx.Request, budget: float) -> APITimeoutError:
     )
 
 
+def _idempotency_key(given: str | None) -> str:
+    """The caller's idempotency key once it can travel in a header, or a fresh random one.
+
+    A header holds printable ASCII only: anything else would fail deep in the transport
+    (or, with a line break, be retried as a lost connection) instead of saying why here.
+    """
+    if given is None:
+        return f"ik_{uuid.uuid4().hex}"
+    if not 0 < len(given) <= MAX_IDEMPOTENCY_KEY_LENGTH or not _HEADER_TOKEN.fullmatch(given):
+        raise InvalidArgumentError(
+            f"The idempotency key {given[:40]!r} cannot be sent: use 1 to "
+            f"{MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters without spaces, "
+            "such as order-42."
+        )
+    if PROJECT_KEY_PREFIX in given:
+        raise InvalidArgumentError(
+            "A project key is not an idempotency key (servers log these): use an id of "
+            "your own, such as order-42."
+        )
+    return given
+
+
 def _path_segment(value: str) -> str:
     """Quote an id as one path segment; refuse a pasted key before it reaches any URL.
 
@@ -413,7 +439,7 @@ def _path_segment(value: str) -> str:
     so a project key must never travel in one.
     """
     if PROJECT_KEY_PREFIX in value:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{redact_keys(value)} is a project key, not an id: pass the id the API "
             "returned (e.g. a top-up's topup_id)"
         )

@@ -15,7 +15,8 @@
      ├── APIConnectionError          no answer at all (refused, reset, DNS)
      │    └── APITimeoutError             the server was too slow
      ├── MalformedResponseError      an answer that is not the infrai envelope
-     ├── InvalidAmountError          an amount refused before sending (also an AmountError)
+     ├── InvalidArgumentError        an argument refused before sending (also a ValueError)
+     │    └── InvalidAmountError          an amount the API refuses (also an AmountError)
      ├── ConfigurationError          a setting that cannot work (a malformed base URL)
      └── CredentialsError            the local credentials file cannot be used
           └── InvalidKeyError             a project key that is not well formed
@@ -53,6 +54,7 @@ __all__ = [
     "InfraiError",
     "InsufficientCreditError",
     "InvalidAmountError",
+    "InvalidArgumentError",
     "InvalidKeyError",
     "InvalidRequestError",
     "MalformedResponseError",
@@ -264,7 +266,12 @@ class MalformedResponseError(InfraiError):
         return _retryable_status(self.status_code)
 
 
-class InvalidAmountError(InfraiError, AmountError):
+class InvalidArgumentError(InfraiError, ValueError):
+    """An argument no request could carry, refused before anything is sent; the message
+    says which and what to pass instead."""
+
+
+class InvalidAmountError(InvalidArgumentError, AmountError):
     """An amount the API would refuse, caught before anything is sent; the message says why.
 
     It is an :class:`~infrai_jupyter.contract.AmountError` (so a ``ValueError``) too: the

@@ -7,14 +7,21 @@ import re
 import httpx
 import pytest
 
+from infrai_jupyter import InfraiClient
+from infrai_jupyter.errors import InvalidArgumentError
 from infrai_jupyter.sandbox import SandboxServer
 
 from .conftest import (
     Recorder,
+    assert_no_secret,
     async_recording_client,
     lose_first_response,
+    maybe_await,
+    opened,
     recording_client,
+    recording_for,
     replay,
+    secret_key,
 )
 
 
@@ -122,3 +129,27 @@ async def test_async_lost_response_is_retried_with_the_same_key_and_tops_up_once
     assert first is not None and first == retry
     assert len(sleeps) == 1
     assert [item.topup_id for item in items] == [topup.topup_id]
+
+
+BAD_KEYS = ["é-order", "order\r\nX-Injected: yes", "", "two words", "x" * 256, "\x1b[31m"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("key", BAD_KEYS, ids=range(len(BAD_KEYS)))
+async def test_an_idempotency_key_no_header_can_carry_is_refused_before_sending(
+    kind: str, key: str, sandbox: SandboxServer
+) -> None:
+    recorder = Recorder()
+    async with opened(recording_for(kind, sandbox, recorder)) as client:
+        with pytest.raises(InvalidArgumentError, match="printable ASCII") as raised:
+            await maybe_await(client.activate(write_credentials=False, idempotency_key=key))
+    assert isinstance(raised.value, ValueError)
+    assert "\r" not in str(raised.value) and "\x1b" not in str(raised.value)
+    assert recorder.requests == []
+
+
+def test_a_project_key_is_refused_as_an_idempotency_key(client: InfraiClient) -> None:
+    key = secret_key(client)
+    with pytest.raises(InvalidArgumentError, match="not an idempotency key") as raised:
+        client.account.topup(amount_usd=5, idempotency_key=key)
+    assert_no_secret(str(raised.value), key)
