@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy as _copy
 import logging
+import math
 import platform
 import re
 import threading
@@ -116,8 +117,12 @@ class BaseClient(Generic[HttpT]):
         max_response_bytes: int,
         http_client: HttpT,
     ) -> None:
+        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
+            raise ConfigurationError(
+                f"max_response_bytes must be a whole number of bytes, not {max_response_bytes!r}"
+            )
         if max_response_bytes < 1:
-            raise ValueError("max_response_bytes must be 1 or more")
+            raise ConfigurationError("max_response_bytes must be 1 or more")
         self._config = resolve_config(api_key, base_url)
         check_base_url(self._config.base_url)
         self._set_limits(timeout, max_retries)
@@ -127,9 +132,13 @@ class BaseClient(Generic[HttpT]):
         self._make_resources()
 
     def _set_limits(self, timeout: float | httpx.Timeout, max_retries: int) -> None:
-        if max_retries < 0:
-            raise ValueError("max_retries must be 0 or more")
-        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        """Take limits only once they can work: a bad one fails here, not at the first call."""
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigurationError(
+                f"max_retries must be a whole number, 0 or more, not {max_retries!r}"
+            )
+        limits = _timeout_of(timeout)
+        self.timeout = limits
         self.max_retries = max_retries
 
     def _make_resources(self) -> None:
@@ -355,6 +364,24 @@ def translate_transport_error(
         method=request.method,
         url=str(request.url),
     )
+
+
+def _timeout_of(timeout: object) -> httpx.Timeout:
+    """``timeout`` as an ``httpx.Timeout`` whose every phase is unlimited or a positive,
+    finite number of seconds (a negative or NaN one would fail inside the first call)."""
+    try:
+        limits = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        limits = None
+    phases = () if limits is None else (limits.connect, limits.read, limits.write, limits.pool)
+    if limits is None or any(
+        phase is not None and not (isinstance(phase, (int, float)) and 0 < phase < math.inf)
+        for phase in phases
+    ):
+        raise ConfigurationError(
+            f"timeout must be a number of seconds above 0 (or an httpx.Timeout), not {timeout!r}"
+        )
+    return limits
 
 
 def check_base_url(url: str) -> None:
