@@ -8,6 +8,7 @@ so no repr can show one in full.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, PrivateAttr
@@ -23,6 +24,7 @@ from .display import (
     CardLink,
     CardTable,
     CardView,
+    Tone,
     format_usd,
     origin_of,
     redact,
@@ -171,7 +173,11 @@ class ActivateResult(Result, contract.ActivateResult):
     primary_api_key: Annotated[ApiKey, BeforeValidator(_checked_key)]  # type: ignore[assignment]
 
     def card(self) -> Card:
-        notes = (self.notice,) if self.notice else ()
+        # The card says the trial in its own words; the server's notice stays in the data,
+        # except where only the server can say why: a replay that withholds the key.
+        notes: tuple[str, ...] = () if self.trial_granted else (_NO_TRIAL,)
+        if self.notice and is_withheld_key(self.primary_api_key.get_secret_value()):
+            notes += (self.notice,)
         links = (CardLink("Add funds", self.checkout_url),) if self.checkout_url else ()
         return Card(
             kind="activation",
@@ -199,7 +205,7 @@ class Balance(Result, contract.Balance):
             kind="balance",
             title="Balance",
             hero=format_usd(self.balance_usd),
-            hero_caption=self.currency,
+            hero_caption=None if self.currency == "USD" else self.currency,
             footer=self._footer(),
         )
 
@@ -219,20 +225,18 @@ class TopupRecord(Result, contract.TopupRecord):
         url = self.checkout_url or self.next_action_url
         pending = self.state == "requires_payment"
         links = (CardLink("Open checkout", url),) if url and pending else ()
+        status, tone = _TOPUP_STATUS.get(self.state, (self.state, "normal"))
         return Card(
             kind="topup",
             title="Top-up",
             hero=format_usd(self.amount_usd),
-            hero_caption=self.state.replace("_", " "),
-            fields=(
-                CardField("Top-up", self.topup_id, "code"),
-                CardField("State", self.state),
-            ),
+            fields=(CardField("Top-up", self.topup_id, "code"),),
             links=links,
-            notes=("Pay on the checkout page; the balance updates when payment succeeds.",)
+            notes=("Pay on the checkout page; the balance updates once you have paid.",)
             if pending
             else (),
-            tone={"succeeded": "success", "canceled": "warning"}.get(self.state, "normal"),  # type: ignore[arg-type]
+            tone=tone,
+            badge=status,
             footer=self._footer(),
         )
 
@@ -244,13 +248,23 @@ class TopupList(Result, contract.TopupList):
 
     def card(self) -> Card:
         rows = tuple(
-            (item.topup_id, format_usd(item.amount_usd), item.state, _date(item.created_at))
+            (
+                item.topup_id,
+                format_usd(item.amount_usd),
+                _TOPUP_STATUS.get(item.state, (item.state, "normal"))[0],
+                _date(item.created_at),
+            )
             for item in self.items
         )
         return Card(
             kind="topups",
             title="Top-ups",
-            table=CardTable(("Top-up", "Amount", "State", "Created"), rows, "No top-ups yet."),
+            table=CardTable(
+                ("Top-up", "Amount", "Status", f"Created ({_zone()})"),
+                rows,
+                "No top-ups yet.",
+                code_columns=(0,),
+            ),
             footer=self._footer(),
         )
 
@@ -274,7 +288,12 @@ class KeyList(Result, contract.KeyList):
         return Card(
             kind="keys",
             title=f"Project keys ({len(self.items)})",
-            table=CardTable(("Key id", "Key", "Label", "Created", "Scopes"), rows, "No keys."),
+            table=CardTable(
+                ("Key id", "Key", "Label", f"Created ({_zone()})", "Scopes"),
+                rows,
+                "No keys.",
+                code_columns=(0, 1),
+            ),
             footer=self._footer(),
         )
 
@@ -290,7 +309,6 @@ class AccountSummary(Result, contract.AccountSummary):
             hero_caption="balance",
             fields=(
                 CardField("Account", self.account_id, "code"),
-                CardField("Tier", self.tier),
                 CardField("Kind", self.kind),
                 CardField("Status", self.status),
             ),
@@ -299,5 +317,21 @@ class AccountSummary(Result, contract.AccountSummary):
         )
 
 
+_NO_TRIAL = "No trial credit: this device already had its trial. Add funds to use paid features."
+
+# A top-up's state as a person says it, and the tone of its status pill.
+_TOPUP_STATUS: dict[str, tuple[str, Tone]] = {
+    "requires_payment": ("Awaiting payment", "warning"),
+    "succeeded": ("Paid", "success"),
+    "canceled": ("Canceled", "normal"),
+}
+
+
 def _date(moment: Any) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else ""
+    """A moment in the reader's own time zone; the column heading names the zone."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+
+
+def _zone() -> str:
+    """The reader's time zone as a short name ("UTC", "CET"), for a column heading."""
+    return datetime.now().astimezone().strftime("%Z") or "local time"

@@ -7,28 +7,40 @@ their front end asks for. Every renderer cleans the card first (:mod:`.clean`).
 
 from __future__ import annotations
 
-from .card import Card, CardField, CardFooter, CardLink, CardTable
+from .card import Card, CardField, CardFooter, CardLink, CardTable, Tone
 from .clean import clean_text
-from .error_card import error_card, error_line, missing_credit
+from .error_card import (
+    NO_KEY_MESSAGE,
+    error_card,
+    error_line,
+    missing_credit,
+    not_signed_in_card,
+    topup_command,
+)
 from .html import render_html
 from .links import is_safe_link
-from .session_card import sandbox_card, session_card
+from .session_card import SandboxChange, sandbox_card, session_card
 from .text import render_markdown, render_text
-from .view import CardView, format_usd, origin_of, redact
+from .view import CardView, StatusLine, format_usd, origin_of, redact
 
 __all__ = [
+    "NO_KEY_MESSAGE",
     "Card",
     "CardField",
     "CardFooter",
     "CardLink",
     "CardTable",
     "CardView",
+    "SandboxChange",
+    "StatusLine",
+    "Tone",
     "clean_text",
     "error_card",
     "error_line",
     "format_usd",
     "is_safe_link",
     "missing_credit",
+    "not_signed_in_card",
     "origin_of",
     "redact",
     "render_html",
@@ -36,4 +48,5 @@ __all__ = [
     "render_text",
     "sandbox_card",
     "session_card",
+    "topup_command",
 ]

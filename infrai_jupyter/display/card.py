@@ -30,6 +30,7 @@ class CardTable:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     empty_message: str = "Nothing to show."
+    code_columns: tuple[int, ...] = ()  # columns of ids or commands, drawn in monospace
 
 
 @dataclass(frozen=True)
@@ -64,4 +65,5 @@ class Card:
     notes: tuple[str, ...] = ()  # short sentences: hints, what to do next
     commands: tuple[str, ...] = ()  # commands the user can type, shown as code
     tone: Tone = "normal"
+    badge: str | None = None  # the status pill in the header; by default the tone in words
     footer: CardFooter | None = None

@@ -73,6 +73,7 @@ def clean_card(card: Card) -> Card:
         title=clean_text(card.title, LINE_LIMIT),
         hero=_optional(card.hero, ID_LIMIT),
         hero_caption=_optional(card.hero_caption, ID_LIMIT),
+        badge=_optional(card.badge, ID_LIMIT),
         fields=tuple(_field(field) for field in card.fields),
         table=_table(card.table) if card.table else None,
         links=tuple(
@@ -103,6 +104,7 @@ def _table(table: CardTable) -> CardTable:
             tuple(clean_text(cell, LINE_LIMIT) for cell in row) for row in table.rows[:ROW_LIMIT]
         ),
         empty_message=clean_text(table.empty_message),
+        code_columns=table.code_columns,
     )
 
 

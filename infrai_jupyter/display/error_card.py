@@ -31,7 +31,7 @@ from ..errors import (
     ServerError,
 )
 from .card import Card, CardField, CardFooter
-from .clean import ID_LIMIT, MESSAGE_LIMIT, clean_text
+from .clean import ID_LIMIT, clean_text
 from .view import format_usd
 
 # Most specific first: the first class the error is an instance of names it.
@@ -69,17 +69,20 @@ def error_card(
     commands: Sequence[str] = (),
     retry_step: str = "",
     fix_step: str = "",
+    message: str | None = None,
 ) -> Card:
     """Describe ``error`` for a person: title, message, code, hint, next step, origin.
 
     ``commands`` are what the caller offers to type (the magics: ``%infrai_topup 18.00``);
     ``retry_step`` is shown when another attempt may succeed, ``fix_step`` when it cannot.
+    ``message`` replaces the server's words where the caller can say it better (a 401's
+    "Send 'Authorization: Bearer …'" is for developers; "no project key yet" is not).
     """
     step = retry_step if error.retryable else fix_step
     return Card(
         kind="error",
         title=_title(error),
-        fields=(CardField("Message", error.message), *_detail_fields(error)),
+        fields=(CardField("Message", message or error.message), *_detail_fields(error)),
         notes=tuple(note for note in (error.hint, step) if note),
         commands=tuple(commands),
         tone="error",
@@ -88,6 +91,25 @@ def error_card(
             base_url=base_url,
             request_id=error.request_id if isinstance(error, APIStatusError) else "",
         ),
+    )
+
+
+NO_KEY_MESSAGE = "This session has no project key yet, so nothing was sent."
+
+
+def not_signed_in_card(*, base_url: str, origin: str, commands: Sequence[str]) -> Card:
+    """The card for a call that needs a key when the session has none: no request is made.
+
+    Without this, a session with no key and no network would be told about DNS.
+    """
+    return Card(
+        kind="error",
+        title="Not signed in",
+        fields=(CardField("Message", NO_KEY_MESSAGE),),
+        notes=("Activate to get an account and its key, or set a key you already have:",),
+        commands=tuple(commands),
+        tone="error",
+        footer=CardFooter(origin=origin, base_url=base_url),
     )
 
 
@@ -100,9 +122,18 @@ def _title(error: InfraiError) -> str:
 
 
 def error_line(error: InfraiError) -> str:
-    """One clean line, ``CODE: message``: the cell's traceback under the card, and logs."""
+    """One clean line under the card that fails the cell: ``CODE: title``, nothing repeated.
+
+    The card above it already says the message and what to do; this line only names
+    the failure (so *Run All* visibly stops here) and points back at the card.
+    """
     code = error.code if isinstance(error, APIStatusError) else type(error).__name__
-    return f"{clean_text(code, ID_LIMIT)}: {clean_text(error.message, MESSAGE_LIMIT)}"
+    return f"{clean_text(code, ID_LIMIT)}: {_title(error)} (the card above says what to do)"
+
+
+def topup_command(amount: Decimal) -> str:
+    """``%infrai_topup 18.00``: the one way cards, forms and fallbacks write a top-up."""
+    return f"%infrai_topup {amount:.2f}"
 
 
 def missing_credit(error: InfraiError) -> Decimal | None:

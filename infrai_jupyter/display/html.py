@@ -19,6 +19,7 @@ from .theme import CARD_CSS
 _TONE_BADGES = {"success": "Success", "warning": "Warning", "error": "Error"}
 _NOT_A_CLASS_NAME = re.compile(r"[^a-z0-9-]+")
 _NEW_TAB_MARK = '<span aria-hidden="true">↗</span>'
+_MAGIC_NAME = re.compile(r"(%infrai(?:_[a-z]+)*)")
 
 
 def _text(value: str) -> str:
@@ -62,9 +63,9 @@ def render_html(card: Card) -> str:
 
 
 def _header(card: Card) -> str:
-    badge = _TONE_BADGES.get(card.tone)
+    badge = card.badge or _TONE_BADGES.get(card.tone)
     # The space keeps title and badge apart where the stylesheet is stripped.
-    badge_html = f' <span class="infrai-badge">{badge}</span>' if badge else ""
+    badge_html = f' <span class="infrai-badge">{_text(badge)}</span>' if badge else ""
     return (
         f'<div class="infrai-header"><strong class="infrai-title">{_text(card.title)}</strong>'
         f"{badge_html}</div>"
@@ -129,18 +130,35 @@ def _table(table: CardTable) -> str:
         return f'<p class="infrai-empty">{_text(table.empty_message)}</p>'
     head = "".join(f'<th scope="col">{_text(column)}</th>' for column in table.columns)
     rows = "".join(
-        "<tr>" + "".join(f"<td>{_text(cell)}</td>" for cell in row) + "</tr>" for row in table.rows
+        "<tr>"
+        + "".join(_cell(cell, index in table.code_columns) for index, cell in enumerate(row))
+        + "</tr>"
+        for row in table.rows
     )
+    # The region is focusable and labelled, so keyboard users can scroll it sideways too.
     return (
-        '<div class="infrai-table-scroll"><table class="infrai-table">'
+        '<div class="infrai-table-scroll" role="region" tabindex="0" '
+        'aria-label="Table (scrolls sideways on narrow screens)"><table class="infrai-table">'
         f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
     )
+
+
+def _cell(text: str, code: bool) -> str:
+    if code and text:
+        return f'<td><code class="infrai-code">{_text(text)}</code></td>'
+    return f"<td>{_text(text)}</td>"
 
 
 def _notes(notes: tuple[str, ...]) -> str:
     if not notes:
         return ""
-    return '<div class="infrai-notes">' + "".join(f"<p>{_text(n)}</p>" for n in notes) + "</div>"
+    paragraphs = "".join(f"<p>{_magics_as_code(_text(note))}</p>" for note in notes)
+    return f'<div class="infrai-notes">{paragraphs}</div>'
+
+
+def _magics_as_code(escaped: str) -> str:
+    """Set magic names in monospace inside already-escaped prose (they contain no markup)."""
+    return _MAGIC_NAME.sub(r'<code class="infrai-code">\1</code>', escaped)
 
 
 def _commands(commands: tuple[str, ...]) -> str:

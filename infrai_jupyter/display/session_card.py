@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from ..contract import mask_key
 from .card import Card, CardField, CardTable
@@ -43,26 +44,45 @@ def session_card(
             CardField("Key from", _KEY_SOURCES.get(key_source, key_source)),  # or a file's path
             CardField("Region", region),
         ),
-        table=CardTable(("Magic", "What it does"), tuple(commands)),
+        table=CardTable(("Magic", "What it does"), tuple(commands), code_columns=(0,)),
         notes=notes,
         tone="normal" if api_key else "warning",
     )
 
 
-def sandbox_card(url: str | None) -> Card:
-    """``%infrai_sandbox``: whether the embedded sandbox runs, and where."""
+SandboxChange = Literal["status", "stopped", "nothing to stop"]
+
+_STOPPED_NOTES: dict[SandboxChange, tuple[str, str]] = {
+    "stopped": ("Sandbox stopped", "The session uses its usual API again."),
+    "nothing to stop": (
+        "No sandbox was running",
+        "Nothing was stopped; the session uses its usual API.",
+    ),
+    "status": ("No sandbox is running", "The session uses its usual API."),
+}
+
+
+def sandbox_card(url: str | None, change: SandboxChange = "status") -> Card:
+    """``%infrai_sandbox``: whether the embedded sandbox runs, where, and what just changed.
+
+    The copyable block holds only the next step: pasting it must never also stop the
+    sandbox, so "when you are done" is a separate line.
+    """
     if url is None:
-        return Card(
-            kind="sandbox",
-            title="Sandbox stopped",
-            notes=("The session uses its usual API again.",),
-            commands=("%infrai_sandbox start",),
-        )
+        title, note = _STOPPED_NOTES[change]
+        return Card(kind="sandbox", title=title, notes=(note,), commands=("%infrai_sandbox start",))
     return Card(
         kind="sandbox",
         title="Sandbox running",
-        fields=(CardField("URL", url, "code"), CardField("OpenAPI", f"{url}/openapi.json", "code")),
-        notes=("This session now talks to the sandbox: everything is offline and free.",),
-        commands=("%infrai_activate", "%infrai_sandbox stop"),
+        fields=(
+            CardField("URL", url, "code"),
+            CardField("OpenAPI", f"{url}/openapi.json", "code"),
+            CardField("When you are done", "%infrai_sandbox stop", "code"),
+        ),
+        notes=(
+            "This session now talks to the sandbox: everything is offline and free. "
+            "Next, get an account:",
+        ),
+        commands=("%infrai_activate",),
         tone="success",
     )

@@ -43,7 +43,8 @@ def _join_blocks(blocks: Iterable[str]) -> str:
 def render_text(card: Card) -> str:
     """Draw the card as aligned plain text; this is also the copy hidden inside the HTML."""
     card = clean_card(card)
-    heading = [TONE_MARKS.get(card.tone, "") + card.title]
+    status = f" · {card.badge}" if card.badge else ""
+    heading = [TONE_MARKS.get(card.tone, "") + card.title + status]
     if card.hero:
         heading.append(card.hero)
     if card.hero_caption:
@@ -111,7 +112,8 @@ def render_markdown(card: Card) -> str:
     elif card.hero_caption:
         hero = _md_text(card.hero_caption)
     blocks = [
-        f"**{_md_text(TONE_MARKS.get(card.tone, '') + card.title)}**",
+        f"**{_md_text(TONE_MARKS.get(card.tone, '') + card.title)}**"
+        + (f" · {_md_text(card.badge)}" if card.badge else ""),
         hero,
         "\n".join(f"- **{_md_text(field.label)}:** {_md_value(field)}" for field in card.fields),
         _md_table(card.table) if card.table else "",
@@ -165,7 +167,15 @@ def _md_table(table: CardTable) -> str:
         return f"*{_md_text(table.empty_message)}*"
     header = "| " + " | ".join(_md_text(column) for column in table.columns) + " |"
     rule = "|" + " --- |" * len(table.columns)
-    rows = ("| " + " | ".join(_md_text(cell) for cell in row) + " |" for row in table.rows)
+    rows = (
+        "| "
+        + " | ".join(
+            _md_code(cell) if index in table.code_columns and cell else _md_text(cell)
+            for index, cell in enumerate(row)
+        )
+        + " |"
+        for row in table.rows
+    )
     return "\n".join([header, rule, *rows])
 
 

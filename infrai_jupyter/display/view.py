@@ -8,10 +8,12 @@ escapes and invisible characters neutralised, lengths capped: :mod:`.clean`).
 from __future__ import annotations
 
 from decimal import Decimal
+from html import escape
 from typing import Any, TypeVar
 
 from ..contract import HOSTED_BASE_URL, redact_keys
 from .card import Card
+from .clean import clean_text
 from .html import render_html
 from .text import render_markdown, render_text
 
@@ -45,6 +47,22 @@ def redact(value: T) -> T:
     if isinstance(value, dict):
         return {key: redact(item) for key, item in value.items()}  # type: ignore[return-value]
     return value
+
+
+class StatusLine:
+    """One short live line beside a card (``--watch``): polite to screen readers, no card."""
+
+    def __init__(self, text: str) -> None:
+        self.text = clean_text(text)
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        return (
+            '<div class="infrai-status" role="status" style="margin:2px 0;font-size:12.5px;'
+            f'color:var(--jp-ui-font-color1,inherit)">{escape(self.text)}</div>'
+        )
 
 
 class CardView:

@@ -191,7 +191,8 @@ def test_bidi_overrides_and_escapes_in_the_message_are_neutralised() -> None:
     card = parse(error)
     visible = card.get_text()
     assert "\x1b" not in visible and "\u202e" not in visible and "\u2066" not in visible
-    assert fields(card)["Message"] == "Pay \N{REPLACEMENT CHARACTER}exe.txt"
+    # Marked or dropped (the error may clean it first): either way it reads in order.
+    assert fields(card)["Message"].replace("\N{REPLACEMENT CHARACTER}", "") == "Pay exe.txt"
 
 
 def test_the_one_line_is_one_short_clean_line() -> None:
@@ -200,5 +201,5 @@ def test_the_one_line_is_one_short_clean_line() -> None:
     )
     line = error_line(error)
     assert "\n" not in line and "\x1b" not in line and SECRET not in line
-    assert line.startswith("E_ifr_pk_proj_…a1b2: line one line two ")
-    assert len(line) <= 80 + 2 + 300
+    # It names the failure and points at the card; the message is said once, in the card.
+    assert line == "E_ifr_pk_proj_…a1b2: The server failed (the card above says what to do)"

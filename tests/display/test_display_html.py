@@ -17,7 +17,9 @@ from infrai_jupyter.display import (
 from infrai_jupyter.display.links import UNSAFE_LINK_WARNING
 from infrai_jupyter.display.theme import CARD_CSS
 
-ALLOWED_ATTRIBUTES = {"class", "href", "target", "rel", "scope", "aria-hidden"}
+ALLOWED_ATTRIBUTES = {"class", "href", "target", "rel", "scope", "aria-hidden"} | {
+    "role", "tabindex", "aria-label",  # the scrolling table region, with a fixed label
+}  # fmt: skip
 UNSAFE_URLS = (
     "javascript:alert(1)",
     "JaVaScRiPt:alert(1)",
