@@ -1,9 +1,14 @@
 """``TopupForm``: add funds from a notebook without leaving it.
 
-A ``VBox`` of fields (amount with presets, optional return URL), the Top up and Check
-payment buttons, and two HTML areas: ``message`` for problems and notices, ``output``
-for the top-up card (its checkout link) and, once paid, the new balance. HTML widgets
-rather than an ``Output`` widget, because the payment watch writes from its own thread.
+A ``VBox`` in the cards' frame (a header, then fields: amount with presets, optional
+return URL, each with its own error line), the Top up and Check payment buttons, and two
+HTML areas: ``message`` for notices and failed calls, ``output`` for the top-up card (its
+checkout link) and, once paid, the new balance. HTML widgets rather than an ``Output``
+widget, because the payment watch writes from its own thread. Enter in a field submits.
+
+Given ``follow`` (the magics pass the session's client), the form checks before each
+call whether the session moved to another server or key (``%infrai_sandbox start``
+again, ``%infrai_activate``) and switches to a copy of it, so an old form keeps working.
 
 Nothing secret enters widget state (it is saved with the notebook): the client stays
 a plain Python attribute, the cards show ids and links, never a key, and a key typed or
@@ -14,26 +19,35 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ipywidgets import HTML, Button, HBox, Layout, Text, VBox
 from traitlets import Float, Unicode
 
-from ..display import format_usd, render_html
+from ..contract.money import TOPUP_PRESETS_USD
+from ..display import format_usd, render_html, topup_command
 from ..errors import InfraiError
 from ..results import TopupRecord
-from .feedback import error_html, notice_html, problems_html
+from .feedback import (
+    HEADER_HTML,
+    STYLE_HTML,
+    error_html,
+    field_error_html,
+    invalid_label,
+    notice_html,
+    result_html,
+)
 from .payment_watch import FINAL_STATES, PaymentWatch
-from .validation import KEY_REMOVED, TopupInput, holds_a_key, validate_topup
+from .validation import KEY_REMOVED, Field, TopupInput, holds_a_key, validate_topup
 
 if TYPE_CHECKING:
     from .._client import InfraiClient
 
-DEFAULT_PRESETS: tuple[int, ...] = (5, 10, 25, 50, 100)
+_LABELS: dict[Field, str] = {"amount": "Amount ($)", "return_url": "Return URL"}
 _LABEL_STYLE = {"description_width": "7em"}
 _HIDDEN = "none"
 _CLOSE_WAIT_S = 30.0
@@ -62,35 +76,28 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         *,
         amount: Decimal | None = None,
         return_url: str | None = None,
-        presets: Sequence[int | str | Decimal] = DEFAULT_PRESETS,
+        presets: Sequence[int | str | Decimal] = TOPUP_PRESETS_USD,
         watch_interval: float = 2.0,
         watch_timeout: float = 600.0,
         owns_client: bool = False,
+        follow: Callable[[], InfraiClient] | None = None,
     ) -> None:
         self._client = client
         self._owns_client = owns_client
+        self._session_client = follow
         self._lock = threading.RLock()
         self._submission: tuple[TopupInput, str] | None = None
         self._shown: tuple[str, str] | None = None
         self._watch: PaymentWatch | None = None
 
-        self.heading = HTML(
-            "<b>Add funds</b> · pick an amount, click Top up, then pay on the checkout page; "
-            "the new balance appears here."
-        )
-        self.amount = Text(
-            description="Amount ($)",
-            placeholder="e.g. 25",
-            style=_LABEL_STYLE,
-            layout=Layout(width="16em"),
-        )
+        self.heading = HTML(STYLE_HTML + HEADER_HTML)
+        self.amount = self._field("amount", "e.g. 25", "9em")
+        self.amount_error = HTML()
         self.preset_buttons = [self._preset_button(value) for value in presets]
-        self.return_url = Text(
-            description="Return URL",
-            placeholder="optional: the http(s) page checkout sends you back to",
-            style=_LABEL_STYLE,
-            layout=Layout(width="min(100%, 40em)"),
+        self.return_url = self._field(
+            "return_url", "optional: the http(s) page checkout sends you back to", "100%"
         )
+        self.return_url_error = HTML()
         self.submit = Button(description="Top up", button_style="primary", tooltip="Top up")
         self.check = Button(
             description="Check payment",
@@ -102,32 +109,40 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
         self.submit.on_click(self._on_submit)
         self.check.on_click(self._on_check)
-        self.amount.observe(self._on_edit, names="value")
-        self.return_url.observe(self._on_edit, names="value")
+        for field in (self.amount, self.return_url):
+            field.observe(self._on_edit, names="value")
+            # Enter in a field: the front end sends {"event": "submit"} (Text.on_submit's
+            # message, without its deprecation warning).
+            field.on_msg(self._on_field_message)
         # Filled in through the observer, so a prefilled key is cleared like a typed one.
         self.amount.value = "" if amount is None else str(amount)
         self.return_url.value = return_url or ""
-        super().__init__(
-            children=[
-                self.heading,
-                HBox([self.amount, *self.preset_buttons]),
+        presets_row = HBox(self.preset_buttons)
+        presets_row.add_class("infrai-presets")
+        body = VBox(
+            [
+                _row([self.amount, presets_row]),
+                self.amount_error,
                 self.return_url,
-                HBox([self.submit, self.check]),
+                self.return_url_error,
+                _row([self.submit, self.check]),
                 self.message,
                 self.output,
-            ],
+            ]
+        )
+        body.add_class("infrai-form-body")
+        super().__init__(
+            children=[self.heading, body],
             watch_interval=watch_interval,
             watch_timeout=watch_timeout,
         )
+        self.add_class("infrai-form")
 
     def __repr__(self) -> str:
         # The text/plain beside the widget view: what a terminal, nbconvert or GitHub shows.
         checked = validate_topup(self.amount.value, "")
         amount = checked.amount_usd if isinstance(checked, TopupInput) else Decimal("25")
-        return (
-            "infrai top-up form — open in JupyterLab to use it, "
-            f"or run %infrai_topup {amount.normalize():f}"
-        )
+        return f"infrai top-up form — open in JupyterLab to use it, or run {topup_command(amount)}"
 
     @property
     def watch(self) -> PaymentWatch | None:
@@ -148,34 +163,63 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     # ------------------------------------------------------------------ handlers
 
+    def _field(self, name: Field, placeholder: str, width: str) -> Text:
+        return Text(
+            description=_LABELS[name],
+            description_allow_html=True,
+            placeholder=placeholder,
+            style=_LABEL_STYLE,
+            layout=Layout(width=width, max_width="100%"),
+        )
+
     def _preset_button(self, value: int | str | Decimal) -> Button:
         text = str(value)
         button = Button(
             description=format_usd(Decimal(text)).replace(".00", ""),
             tooltip=f"Fill in {text} dollars",
-            layout=Layout(width="auto"),
         )
         button.on_click(lambda _button: setattr(self.amount, "value", text))
         return button
 
+    def _on_field_message(self, _widget: Text, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("event") == "submit":
+            self._on_submit(self.submit)
+
     def _on_edit(self, change: Any) -> None:
+        owner = change["owner"]
+        self._mark(owner, None)  # editing a field clears its problem
         if holds_a_key(change["new"]):
-            change["owner"].value = ""  # widget state is saved with the notebook
+            owner.value = ""  # widget state is saved with the notebook
             self.message.value = notice_html([KEY_REMOVED], "warning")
             return
         self.message.value = ""
+
+    def _mark(self, field: Text, problem: str | None) -> None:
+        """Show ``problem`` under ``field`` and mark it invalid; ``None`` clears both."""
+        name: Field = "amount" if field is self.amount else "return_url"
+        error = self.amount_error if field is self.amount else self.return_url_error
+        error.value = field_error_html(problem) if problem else ""
+        field.description = invalid_label(_LABELS[name], problem) if problem else _LABELS[name]
+        if problem:
+            field.add_class("infrai-invalid")
+        else:
+            field.remove_class("infrai-invalid")
 
     def _on_submit(self, _button: Button) -> None:
         if self.submit.disabled:
             return  # a click that arrived while the previous one was still running
         checked = validate_topup(self.amount.value, self.return_url.value)
+        self._mark(self.amount, None)
+        self._mark(self.return_url, None)
         if not isinstance(checked, TopupInput):
-            self.message.value = problems_html(checked)
+            for name, problem in checked.items():
+                self._mark(self.amount if name == "amount" else self.return_url, problem)
+            self.message.value = ""
             return
         self.message.value = ""
         self._set_busy(True)
         try:
-            record = self._client.account.topup(
+            record = self._current_client().account.topup(
                 amount_usd=checked.amount_usd,
                 return_url=checked.return_url,
                 idempotency_key=self._idempotency_key(checked),
@@ -203,13 +247,33 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             self.check.disabled = False
         self.message.value = ""
         if record.state not in FINAL_STATES:
-            checked_at = datetime.now(timezone.utc).strftime("%H:%M:%S UTC")
+            checked_at = datetime.now().astimezone().strftime("%H:%M:%S %Z")
             self.message.value = notice_html(
                 [f"Not paid yet (checked {checked_at}): pay on the checkout page, then check."]
             )
         self._show(record)
 
     # ------------------------------------------------------------------ state
+
+    def _current_client(self) -> InfraiClient:
+        """The session's client if it moved to another server or key; else the form's own."""
+        if self._session_client is None:
+            return self._client
+        try:
+            session = self._session_client()
+        except InfraiError:
+            return self._client  # the card of the call that follows says what is wrong
+        if (session.base_url, session.config.api_key) == (
+            self._client.base_url,
+            self._client.config.api_key,
+        ):
+            return self._client
+        self._stop_watch()
+        previous, owned = self._client, self._owns_client
+        self._client, self._owns_client = session.with_options(), True
+        if owned:
+            previous.close()
+        return self._client
 
     def _set_busy(self, busy: bool) -> None:
         self.submit.disabled = busy
@@ -273,7 +337,7 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             if record.state in FINAL_STATES:
                 self._submission = None  # the same amount again is a new top-up
                 self.message.value = ""
-            self.output.value = html
+            self.output.value = result_html(html)
             self.check.layout.display = _HIDDEN if record.state in FINAL_STATES else None
 
     def _balance_html(self) -> str:
@@ -308,3 +372,10 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
             ],
             "warning",
         )
+
+
+def _row(children: list[Any]) -> HBox:
+    """A row that wraps on a narrow screen instead of squeezing its buttons."""
+    row = HBox(children)
+    row.add_class("infrai-form-row")
+    return row

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -40,20 +41,24 @@ def holds_a_key(text: str) -> bool:
     return redact_keys(text) != text
 
 
-def validate_topup(amount_text: str, return_url_text: str) -> TopupInput | list[str]:
-    """Return the validated input, or the problems to show, one sentence each."""
-    problems: list[str] = []
+Field = Literal["amount", "return_url"]
+"""A field of the form; each problem is shown under the field it is about."""
+
+
+def validate_topup(amount_text: str, return_url_text: str) -> TopupInput | dict[Field, str]:
+    """Return the validated input, or one sentence per field that is wrong."""
+    problems: dict[Field, str] = {}
     amount: Decimal | None = None
     try:
         amount = parse_amount(amount_text)
     except AmountError as error:
-        problems.append(str(error))
+        problems["amount"] = str(error)
     return_url = return_url_text.strip() or None
     if return_url is not None:
         try:
             _RETURN_URL.validate_python(return_url)
         except ValidationError:
-            problems.append(_return_url_problem(return_url))
+            problems["return_url"] = _return_url_problem(return_url)
     if amount is None or problems:
         return problems
     return TopupInput(amount_usd=amount, return_url=return_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -12,7 +13,8 @@ import pytest
 
 from infrai_jupyter._client import InfraiClient
 from infrai_jupyter.contract import PROJECT_KEY_PREFIX
-from infrai_jupyter.sandbox import SandboxServer
+from infrai_jupyter.contract.money import TOPUP_PRESETS_USD
+from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
 from infrai_jupyter.widgets import TopupForm
 
 from .conftest import (
@@ -41,13 +43,44 @@ def _problems(form: TopupForm) -> str:
     return soup(form.message.value).get_text(" ")
 
 
-def test_presets_fill_the_amount(make_form: FormFactory) -> None:
+def _field_problem(form: TopupForm, field: Any) -> str:
+    """The error line under ``field``; asserts the field is marked invalid and labelled so."""
+    error = form.amount_error if field is form.amount else form.return_url_error
+    line = soup(error.value).select_one('div.infrai-field-error[role="alert"]')
+    assert line is not None, error.value
+    assert "infrai-invalid" in field._dom_classes
+    label = soup(field.description).get_text()
+    assert "(invalid: " in label and line.get_text().removeprefix("⚠ ") in label
+    return line.get_text()
+
+
+def test_presets_fill_the_amount_and_match_the_add_funds_page(make_form: FormFactory) -> None:
     form = make_form()
-    assert [b.description for b in form.preset_buttons] == ["$5", "$10", "$25", "$50", "$100"]
+    assert [b.description for b in form.preset_buttons] == ["$5", "$10", "$25", "$50"]
+    assert [Decimal(b.description[1:]) for b in form.preset_buttons] == list(TOPUP_PRESETS_USD)
     _preset(form, "$25").click()
     assert form.amount.value == "25"
-    _preset(form, "$100").click()
-    assert form.amount.value == "100"
+    _preset(form, "$50").click()
+    assert form.amount.value == "50"
+
+
+def test_enter_in_the_amount_field_submits(make_form: FormFactory, client: InfraiClient) -> None:
+    form = make_form()
+    form.amount.value = "7"
+    form.amount._handle_custom_msg({"event": "submit"}, [])  # what the browser sends on Enter
+    (topup,) = client.account.topups.list().items
+    assert topup.amount_usd == Decimal("7.00") and form.topup_id == topup.topup_id
+
+
+def test_the_form_wears_the_card_frame(make_form: FormFactory) -> None:
+    form = make_form()
+    assert "infrai-form" in form._dom_classes
+    header = soup(form.heading.value)
+    assert header.select_one(".infrai-form-header strong").get_text() == "Add funds"
+    style = header.select_one("style").get_text()
+    assert ".infrai-form .jupyter-button:focus-visible," in style
+    assert "input:focus-visible{outline:2px solid var(--infrai-accent)" in style
+    assert "width:min(100%,40rem)" in style  # the cards' one width rule
 
 
 def test_the_magics_prefill_amount_and_return_url(make_form: FormFactory) -> None:
@@ -56,7 +89,7 @@ def test_the_magics_prefill_amount_and_return_url(make_form: FormFactory) -> Non
     assert form.return_url.value == "https://example.com/back"
     bundle = form._repr_mimebundle_()
     assert bundle["text/plain"] == (
-        "infrai top-up form — open in JupyterLab to use it, or run %infrai_topup 12.5"
+        "infrai top-up form — open in JupyterLab to use it, or run %infrai_topup 12.50"
     )
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == form.model_id
 
@@ -80,8 +113,9 @@ def test_invalid_amount_shows_the_problem_and_sends_nothing(
     form = make_form(amount=None)
     form.amount.value = amount
     form.submit.click()
-    assert problem in _problems(form)
-    assert "Nothing was sent" in _problems(form)
+    assert problem in _field_problem(form, form.amount)
+    assert form.return_url_error.value == ""  # only the field that is wrong says so
+    assert "infrai-invalid" not in form.return_url._dom_classes
     assert form.output.value == ""
     assert form.topup_id is None
     assert not form.submit.disabled
@@ -98,7 +132,8 @@ def test_invalid_return_url_shows_the_problem_and_sends_nothing(
     form = make_form(amount=Decimal("5"))
     form.return_url.value = return_url
     form.submit.click()
-    assert "return URL" in _problems(form)
+    assert "return URL" in _field_problem(form, form.return_url)
+    assert form.amount_error.value == ""
     assert form.topup_id is None
     assert topup_count(client) == 0
 
@@ -107,17 +142,20 @@ def test_a_hostile_return_url_is_shown_escaped(make_form: FormFactory) -> None:
     form = make_form(amount=Decimal("5"))
     form.return_url.value = "javascript:" + HOSTILE
     form.submit.click()
-    page = soup(form.message.value)
-    assert page.find("script") is None and page.find("img") is None
-    assert "<script>alert(1)</script>" in page.get_text()  # shown as text, not markup
+    for html in (form.return_url_error.value, form.return_url.description):
+        page = soup(html)
+        assert page.find("script") is None and page.find("img") is None
+        assert "<script>alert(1)</script>" in page.get_text()  # shown as text, not markup
 
 
 def test_editing_clears_the_problem(make_form: FormFactory) -> None:
     form = make_form()
     form.submit.click()
-    assert form.message.value
+    assert "Enter an amount" in _field_problem(form, form.amount)
     _preset(form, "$5").click()
-    assert form.message.value == ""
+    assert form.amount_error.value == ""
+    assert "infrai-invalid" not in form.amount._dom_classes
+    assert form.amount.description == "Amount ($)"
 
 
 def test_success_shows_one_safe_checkout_link(make_form: FormFactory, client: InfraiClient) -> None:
@@ -196,7 +234,8 @@ def test_payment_shows_the_new_balance_without_rerunning(
     assert form.watch is not None and form.watch.join(WATCH_WAIT_S)
     page = soup(form.output.value)
     assert text_at(form.output.value, ".infrai-card-balance .infrai-hero") == "$27.00"
-    assert text_at(form.output.value, ".infrai-card-topup .infrai-hero-caption") == "succeeded"
+    assert text_at(form.output.value, ".infrai-card-topup .infrai-badge") == "Paid"
+    assert soup(form.output.value).select_one('[role="status"] .infrai-card-balance') is not None
     assert page.select("a.infrai-button") == []  # nothing left to pay
     assert form.check.layout.display == "none"
     assert form.message.value == ""
@@ -209,7 +248,7 @@ def test_cancel_shows_canceled(make_form: FormFactory, client: InfraiClient) -> 
 
     assert form.watch is not None and form.watch.join(WATCH_WAIT_S)
     page = soup(form.output.value)
-    assert text_at(form.output.value, ".infrai-card-topup .infrai-hero-caption") == "canceled"
+    assert text_at(form.output.value, ".infrai-card-topup .infrai-badge") == "Canceled"
     assert "Canceled: nothing was charged." in page.get_text()
     assert page.select_one(".infrai-card-balance") is None
     assert client.account.balance().balance_usd == Decimal("2.00")
@@ -305,7 +344,8 @@ def test_unreachable_server_says_what_to_do(make_form: FormFactory) -> None:
     form.submit.click()
     text = soup(form.message.value).get_text(" ")
     assert "Could not reach the infrai API" in text
-    assert "Click Top up to try again" in text
+    assert "this form's server is gone: run %infrai_topup again for a fresh form" in text
+    assert soup(form.message.value).select_one('[role="alert"] .infrai-card-error')
     assert not form.submit.disabled
 
 
@@ -430,3 +470,21 @@ def test_a_failed_payment_check_says_so_in_one_clean_capped_line(make_form: Form
     assert lines[1] == "Stopped checking automatically; click Check payment to try again."
     assert all(len(line) <= 300 for line in lines)
     assert [char for char in INVISIBLE if char in form.message.value] == []
+
+
+def test_the_form_follows_the_session_to_a_new_server(
+    make_form: FormFactory, client: InfraiClient, tmp_path: Any
+) -> None:
+    """%infrai_sandbox stop, start, %infrai_activate: an old form tops up on the new server."""
+    session = {"client": client}
+    form = make_form(follow=lambda: session["client"], amount=Decimal("5"))
+    with (
+        SandboxServer(SandboxSettings(db_path=tmp_path / "new.sqlite3")) as new_server,
+        InfraiClient(base_url=new_server.url) as new_client,
+    ):
+        new_client.activate(write_credentials=False, device_fingerprint=uuid.uuid4().hex)
+        session["client"] = new_client
+        form.submit.click()
+        assert checkout_href(form).startswith(f"{new_server.url}/checkout/")
+        assert topup_count(new_client) == 1
+    assert topup_count(client) == 0
