@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -123,12 +124,12 @@ class InfraiMagics(Magics):
             %infrai_balance --watch 30
         """
         args = parse_argstring(self.infrai_balance, line)
-        client = self._client()
+        if args.watch is not None and args.watch <= 0:
+            raise UsageError("--watch takes a positive number of seconds, e.g. --watch 30")
+        client = self._signed_in_client()
         if args.watch is None:
             return self._call(client.account.balance)
-        if args.watch <= 0:
-            raise UsageError("--watch takes a positive number of seconds, e.g. --watch 30")
-        self._watch_balance(args.watch)
+        self._watch_balance(client, args.watch)
         return None
 
     @magic_arguments()
@@ -159,9 +160,14 @@ class InfraiMagics(Magics):
             from ..widgets import TopupForm
 
             form_client = self._call(self.session.form_client)
-            return TopupForm(form_client, return_url=args.return_url, owns_client=True)
+            return TopupForm(
+                form_client,
+                return_url=args.return_url,
+                owns_client=True,
+                follow=self.session.client,
+            )
         amount = _parse_amount(self.default_topup_usd if args.amount is None else args.amount)
-        client = self._client()
+        client = self._signed_in_client()
         return self._call(
             lambda: client.account.topup(
                 amount_usd=amount,
@@ -180,10 +186,10 @@ class InfraiMagics(Magics):
         """
         if line.strip():
             raise UsageError("%infrai_keys takes no arguments")
-        return self._call(self._client().account.keys.list)
+        return self._call(self._signed_in_client().account.keys.list)
 
     @magic_arguments()
-    @argument("tier", help="The tier to move to, e.g. pro or team.")
+    @argument("tier", nargs="?", default=None, help="The tier to move to, e.g. pro or team.")
     @line_magic
     def infrai_upgrade(self, line: str) -> Any:
         """Upgrade the account's tier; shows the account summary afterwards.
@@ -193,7 +199,12 @@ class InfraiMagics(Magics):
             %infrai_upgrade pro
         """
         args = parse_argstring(self.infrai_upgrade, line)
-        client = self._client()
+        if args.tier is None:
+            raise UsageError(
+                "Name the tier to move to, e.g. %infrai_upgrade pro. "
+                f"Tiers: {self.session.tiers()}."
+            )
+        client = self._signed_in_client()
         return self._call(lambda: client.account.tier.upgrade(target_tier=args.tier))
 
     @magic_arguments()
@@ -225,7 +236,8 @@ class InfraiMagics(Magics):
         if args.action == "start":
             return CardView(self._start_sandbox(port=args.port, db=args.db))
         if args.action == "stop":
-            self.session.stop_sandbox()
+            stopped = self.session.stop_sandbox()
+            return CardView(self.session.sandbox_card("stopped" if stopped else "nothing to stop"))
         return CardView(self.session.sandbox_card())
 
     # ----------------------------------------------------------------- helpers
@@ -242,6 +254,19 @@ class InfraiMagics(Magics):
     def _client(self) -> InfraiClient:
         """The session's client; an unusable credentials file fails the cell with a card."""
         return self._call(self.session.client)
+
+    def _signed_in_client(self) -> InfraiClient:
+        """The client for a call that needs a key; with none, say so once and send nothing."""
+        client = self._client()
+        if not self._call(self.session.signed_in):
+            from IPython.display import display
+
+            from ..display import CardView
+            from .errors import InfraiCellError
+
+            display(CardView(self.session.not_signed_in_card()))
+            raise InfraiCellError("Not signed in (the card above says what to do)")
+        return client
 
     @observe("timeout", "max_retries")
     def _apply_limits(self, change: Any) -> None:
@@ -278,19 +303,34 @@ class InfraiMagics(Magics):
             amount = self.session.topup_suggestion(error)
             display(TopupForm(self.session.form_client(), amount=amount, owns_client=True))
 
-    def _watch_balance(self, seconds: float) -> None:
+    def _watch_balance(self, client: InfraiClient, seconds: float) -> None:
         """Refresh one output in place until ``seconds`` pass or the user interrupts."""
         from IPython.display import display
 
-        client = self._client()
+        from ..display import StatusLine
+        from .errors import InfraiCellError
+
         handle = display(self._call(client.account.balance), display_id=True)
+        until = datetime.now().astimezone() + timedelta(seconds=seconds)
+        status = display(
+            StatusLine(
+                f"Updating every {self.watch_interval:g} s until {until:%H:%M %Z}"
+                " — Interrupt the kernel to stop."
+            ),
+            display_id=True,
+        )
         deadline = time.monotonic() + seconds
         try:
             while time.monotonic() + self.watch_interval < deadline:
                 time.sleep(self.watch_interval)
                 handle.update(self._call(client.account.balance))
         except KeyboardInterrupt:
-            pass  # stopping a watch is the expected way to end it early
+            status.update(StatusLine(f"Stopped at {_now()}: the card shows the last balance."))
+        except InfraiCellError:
+            status.update(StatusLine(f"Stopped at {_now()}: the balance could not be loaded."))
+            raise
+        else:
+            status.update(StatusLine(f"Stopped at {_now()}, as planned: run it again to go on."))
 
     def _has_widget_frontend(self) -> bool:
         """A kernel can show widgets (now or when the notebook is opened); a terminal cannot."""
@@ -307,6 +347,11 @@ class InfraiMagics(Magics):
         """Stop the embedded sandbox, if one runs (the extension is being unloaded)."""
         if self._session is not None:
             self._session.stop_sandbox()
+
+
+def _now() -> str:
+    """The time on the reader's clock, labelled with its zone."""
+    return f"{datetime.now().astimezone():%H:%M:%S %Z}"
 
 
 def _parse_amount(value: str | float) -> Decimal:

@@ -16,9 +16,21 @@ from typing import TYPE_CHECKING
 
 from .. import _default
 from .._client import InfraiClient
-from ..contract import HOSTED_BASE_URL, PROJECT_KEY_PREFIX
+from ..contract import HOSTED_BASE_URL, PROJECT_KEY_PREFIX, mask_key
 from ..credentials import BASE_URL_ENV
-from ..display import Card, error_card, missing_credit, origin_of, sandbox_card, session_card
+from ..display import (
+    NO_KEY_MESSAGE,
+    Card,
+    SandboxChange,
+    error_card,
+    format_usd,
+    missing_credit,
+    not_signed_in_card,
+    origin_of,
+    sandbox_card,
+    session_card,
+    topup_command,
+)
 from ..errors import (
     APIConnectionError,
     APITimeoutError,
@@ -43,14 +55,22 @@ MAGICS = (
 )
 """The magics ``%infrai`` lists, with what each does."""
 
+TIERS = ("free", "pro", "team")
+"""The tiers the infrai API documents; the sandbox also knows their prices."""
+
 DEFAULT_TOPUP_USD = Decimal("25")
 """What the error card suggests adding when a 402 does not say a usable amount."""
 
 _SET_KEY = "%env INFRAI_API_KEY=ifr_pk_proj_..."
+_SIGN_IN = ("%infrai_activate", _SET_KEY)
 
 # Resolution step 1 (an explicit key) skips the credentials file; this stand-in is
 # dropped the moment the client exists, so it is never sent anywhere.
 _NO_KEY = PROJECT_KEY_PREFIX + "sandbox-start-placeholder"
+
+
+def _price(item: tuple[str, Decimal]) -> Decimal:
+    return item[1]
 
 
 class Session:
@@ -122,16 +142,21 @@ class Session:
         self._sandbox = server
         return card
 
-    def stop_sandbox(self) -> None:
-        """Stop the embedded sandbox and point the session back at its usual API."""
-        if self._sandbox is not None:
-            self._sandbox.stop()
-            self._sandbox = None
-            _default.reset()
+    def stop_sandbox(self) -> bool:
+        """Stop the embedded sandbox and point the session back at its usual API.
 
-    def sandbox_card(self) -> Card:
+        Returns whether one was running, so a second stop can say there was nothing to stop.
+        """
+        if self._sandbox is None:
+            return False
+        self._sandbox.stop()
+        self._sandbox = None
+        _default.reset()
+        return True
+
+    def sandbox_card(self, change: SandboxChange = "status") -> Card:
         """``%infrai_sandbox``: whether the embedded sandbox runs, and where."""
-        return sandbox_card(self.sandbox_url)
+        return sandbox_card(self.sandbox_url, change)
 
     # ------------------------------------------------------------------ cards
 
@@ -147,6 +172,15 @@ class Session:
             commands=MAGICS,
         )
 
+    def tiers(self) -> str:
+        """The tiers, with prices where the server says them (the embedded sandbox does)."""
+        if self._sandbox is None:
+            return ", ".join(TIERS)
+        prices = self._sandbox.settings.tier_prices
+        return ", ".join(
+            f"{tier} ({format_usd(price)})" for tier, price in sorted(prices.items(), key=_price)
+        )
+
     def topup_suggestion(self, error: InfraiError) -> Decimal:
         """How much the error card offers to add: what a 402 says is missing, or a default."""
         return missing_credit(error) or DEFAULT_TOPUP_USD
@@ -159,6 +193,31 @@ class Session:
             base_url=base_url,
             origin=self.origin(base_url, getattr(error, "vendor", "")),
             commands=self._commands(error),
+            message=self._refused_key_message() if isinstance(error, AuthenticationError) else None,
+        )
+
+    def signed_in(self) -> bool:
+        """Whether the session has a key to send (raises for an unusable credentials file)."""
+        return self.client().config.api_key is not None
+
+    def not_signed_in_card(self) -> Card:
+        """What a call that needs a key shows when the session has none; nothing is sent."""
+        base_url = self.base_url()
+        return not_signed_in_card(
+            base_url=base_url, origin=self.origin(base_url, ""), commands=_SIGN_IN
+        )
+
+    def _refused_key_message(self) -> str:
+        """A 401 in the user's terms, not the server's header advice."""
+        try:
+            key = self.client().config.api_key
+        except InfraiError:
+            key = None
+        if key is None:
+            return NO_KEY_MESSAGE
+        return (
+            f"The server did not accept this session's project key ({mask_key(key)}): "
+            "it was reset, or the key belongs to another server."
         )
 
     def origin(self, base_url: str, vendor: str) -> str:
@@ -167,9 +226,9 @@ class Session:
 
     def _commands(self, error: InfraiError) -> tuple[str, ...]:
         if isinstance(error, AuthenticationError):
-            return ("%infrai_activate", _SET_KEY)
+            return _SIGN_IN
         if isinstance(error, InsufficientCreditError):
-            return (f"%infrai_topup {self.topup_suggestion(error)}",)
+            return (topup_command(self.topup_suggestion(error)),)
         if isinstance(error, APITimeoutError):
             return (f"%config InfraiMagics.timeout = {max(60, round(self.timeout * 2))}",)
         if isinstance(error, APIConnectionError):

@@ -193,7 +193,7 @@ def test_help_documents_each_option(kernel: Kernel) -> None:
         ("%infrai_balance --watch soon", "invalid float value"),
         ("%infrai_balance --bogus", "unrecognized arguments: --bogus"),
         ("%infrai_keys everything", "%infrai_keys takes no arguments"),
-        ("%infrai_upgrade", "required: tier"),
+        ("%infrai_upgrade", "Name the tier to move to, e.g. %infrai_upgrade pro. Tiers: free"),
         ("%infrai_activate --region mars", "invalid choice: 'mars'"),
         ("%infrai_sandbox explode", "invalid choice: 'explode'"),
     ],
@@ -361,7 +361,8 @@ def test_pay_then_upgrade_shows_the_account_card(kernel: Kernel) -> None:
     assert set(bundle) == CARD_MIMES | {RESULT_MIME}
     assert bundle[RESULT_MIME]["tier"] == "pro"
     tag = card(bundle["text/html"])
-    assert fields(tag)["Tier"] == "pro"
+    assert tag.select_one("strong.infrai-title").get_text() == "Tier: pro"  # said once
+    assert "Tier" not in fields(tag)
     assert tag.select_one("div.infrai-hero").get_text() == "$7.00"  # 2 + 25 - 20
 
 
@@ -383,12 +384,18 @@ def test_watch_updates_one_display_in_place(kernel: Kernel) -> None:
     ok(kernel, "%config InfraiMagics.watch_interval = 0.2")
     run = ok(kernel, "%infrai_balance --watch 1")
     assert run.of_type("execute_result") == []
-    kinds = [m["msg_type"] for m in run.messages if m["msg_type"].endswith("display_data")]
-    assert kinds[0] == "display_data" and len(kinds) >= 2
-    assert set(kinds[1:]) == {"update_display_data"}
-    ids = {m["content"]["transient"]["display_id"] for m in run.messages if m["msg_type"] in kinds}
+    shown = [m for m in run.messages if m["msg_type"].endswith("display_data")]
+    cards = [m for m in shown if RESULT_MIME in m["content"]["data"]]
+    assert cards[0]["msg_type"] == "display_data" and len(cards) >= 2
+    assert {m["msg_type"] for m in cards[1:]} == {"update_display_data"}
+    ids = {m["content"]["transient"]["display_id"] for m in cards}
     assert len(ids) == 1 and ids != {""}
-    assert all(RESULT_MIME in b for b in run.bundles("display_data", "update_display_data"))
+    # A live line says it is live, until when, and how to stop; then that it stopped.
+    status = [m["content"]["data"]["text/plain"] for m in shown if m not in cards]
+    assert re.fullmatch(
+        r"Updating every 0\.2 s until \d\d:\d\d \S+ — Interrupt the kernel to stop\.", status[0]
+    )
+    assert re.fullmatch(r"Stopped at [\d:]+ \S+, as planned: run it again to go on\.", status[-1])
 
 
 def test_watch_stops_cleanly_on_interrupt(kernel: Kernel) -> None:
@@ -406,6 +413,8 @@ def test_watch_stops_cleanly_on_interrupt(kernel: Kernel) -> None:
     assert not [m for m in messages if m["msg_type"] == "error"]
     streams = "".join(m["content"]["text"] for m in messages if m["msg_type"] == "stream")
     assert "KeyboardInterrupt" not in streams and "Traceback" not in streams
+    updates = [m["content"]["data"]["text/plain"] for m in messages if "data" in m["content"]]
+    assert "the card shows the last balance" in updates[-1] and "Stopped at" in updates[-1]
     assert printed_json(kernel, "print(json.dumps(1 + 1))") == 2  # the kernel carries on
 
 
@@ -416,6 +425,10 @@ def test_sandbox_stop_keeps_the_configured_limits(kernel: Kernel) -> None:
     stopped = result_bundle(ok(kernel, "%infrai_sandbox stop"))
     assert card(stopped["text/html"]).select_one("strong.infrai-title").get_text() == (
         "Sandbox stopped"
+    )
+    again = result_bundle(ok(kernel, "%infrai_sandbox stop"))
+    assert card(again["text/html"]).select_one("strong.infrai-title").get_text() == (
+        "No sandbox was running"
     )
     ok(kernel, "%infrai")
     shown = printed_json(
@@ -430,9 +443,12 @@ def test_401_tells_how_to_sign_in_and_the_advice_works(
     ok(kernel, f"%env INFRAI_BASE_URL={outer_sandbox.url}")
     ok(kernel, f"%env INFRAI_API_KEY={BOGUS_KEY}")
     run = kernel.run("%infrai_balance")
-    assert "project key" in assert_one_line_failure(run)
+    assert "Not signed in" in assert_one_line_failure(run)
     tag = error_card(run)
     assert tag.select_one("strong.infrai-title").get_text() == "Not signed in"
+    # The user's terms, not the server's header advice.
+    assert "did not accept this session's project key" in fields(tag)["Message"]
+    assert "Bearer" not in tag.get_text() and "Authorization" not in tag.get_text()
     text = tag.get_text()
     assert "%infrai_activate" in text and "INFRAI_API_KEY" in text
     assert fields(tag)["Code"].endswith("(HTTP 401)")
@@ -462,6 +478,7 @@ def test_connection_refused_names_the_url_and_suggests_the_sandbox(
     kernel: Kernel, closed_port_url: str
 ) -> None:
     ok(kernel, f"os.environ['INFRAI_BASE_URL'] = {closed_port_url!r}")
+    ok(kernel, f"os.environ['INFRAI_API_KEY'] = {BOGUS_KEY!r}")  # signed in, server gone
     run = kernel.run("%infrai_balance")
     assert assert_one_line_failure(run).startswith("InfraiCellError: APIConnectionError: ")
     tag = error_card(run)

@@ -16,6 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
 from traitlets.config import Config
 
 from infrai_jupyter import _default
@@ -27,6 +28,8 @@ from infrai_jupyter.sandbox import SandboxServer
 from infrai_jupyter.widgets import TopupForm
 
 from .conftest import MAGICS
+
+KEY = "ifr_pk_proj_" + "k3y" * 8
 
 
 @pytest.fixture
@@ -98,7 +101,8 @@ def test_the_magic_refuses_what_the_form_refuses_in_the_same_words(
         form = TopupForm(client)
         form.amount.value = amount
         form.submit.click()
-        said_by_form = BeautifulSoup(form.message.value, "html.parser").div.div.get_text()
+        line = BeautifulSoup(form.amount_error.value, "html.parser").div
+        said_by_form = line.get_text().removeprefix("⚠ ")
         form.close()
     with pytest.raises(UsageError) as caught:
         shell.run_line_magic("infrai_topup", amount)
@@ -161,6 +165,7 @@ def test_a_failing_magic_in_a_terminal_is_one_line(
 ) -> None:
     shell.run_line_magic("config", "InfraiMagics.max_retries = 0")
     shell.run_line_magic("env", f"INFRAI_BASE_URL={closed_port_url}")
+    shell.run_line_magic("env", f"INFRAI_API_KEY={KEY}")
     capsys.readouterr()
     outcome = shell.run_cell("%infrai_balance")
     assert isinstance(outcome.error_in_exec, InfraiCellError)
@@ -193,12 +198,61 @@ def test_a_hostile_base_url_is_shown_as_text_in_the_session_card(
 ) -> None:
     hostile = 'javascript:alert(1)//"><script>alert(2)</script>](javascript:alert(3))\u202e'
     monkeypatch.setenv("INFRAI_BASE_URL", hostile)
-    view = shell.run_line_magic("infrai", "")
-    card = BeautifulSoup(view._repr_html_(), "html.parser")
+    # The client refuses such a base URL: the card that says so names it, as text.
+    with capture_output() as captured:
+        shell.run_cell("%infrai")
+    (bundle,) = [output.data for output in captured.outputs if "text/html" in output.data]
+    card = BeautifulSoup(bundle["text/html"], "html.parser")
     assert card.find_all(["script", "a"]) == []
-    shown = {dt.get_text(): dd.get_text() for dt, dd in zip(card("dt"), card("dd"), strict=True)}
-    assert shown["Connected to"] == hostile.replace("\u202e", "\N{REPLACEMENT CHARACTER}")
-    assert shown["Mode"] == "custom server"
-    markdown = BeautifulSoup(str(mistune.html(view._repr_markdown_())), "html.parser")
-    assert markdown.find_all(["script", "a"]) == []  # the URL stays literal text, in code
-    assert hostile[:20] in markdown.get_text() and "\u202e" not in markdown.get_text()
+    footer = card.select_one("div.infrai-footer").get_text()
+    assert hostile.replace("\u202e", "\N{REPLACEMENT CHARACTER}") in footer
+    markdown = BeautifulSoup(str(mistune.html(bundle["text/markdown"])), "html.parser")
+    assert markdown.find_all(["script", "a"]) == []  # the URL stays literal text
+    assert "\u202e" not in markdown.get_text()
+
+
+def test_no_key_and_no_network_says_not_signed_in_once_and_sends_nothing(
+    shell: InteractiveShell, closed_port_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hosted default offline: the problem is the missing key, not DNS."""
+    shell.run_line_magic("env", f"INFRAI_BASE_URL={closed_port_url}")
+    capsys.readouterr()
+    outcome = shell.run_cell("%infrai_balance")
+    assert isinstance(outcome.error_in_exec, InfraiCellError)
+    printed = capsys.readouterr().out
+    assert "✖ Not signed in" in printed and "no project key yet" in printed
+    assert printed.lower().count("no project key") == 1
+    assert "reach" not in printed and "DNS" not in printed and "Name or service" not in printed
+    assert str(outcome.error_in_exec) == "Not signed in (the card above says what to do)"
+    assert "%infrai_activate" in printed
+
+
+def test_upgrade_without_a_tier_names_the_tiers_and_the_sandbox_s_prices(
+    shell: InteractiveShell,
+) -> None:
+    with pytest.raises(UsageError, match=r"^Name the tier .*Tiers: free, pro, team\.$"):
+        shell.run_line_magic("infrai_upgrade", "")
+    shell.run_line_magic("infrai_sandbox", "start")
+    with pytest.raises(UsageError) as raised:
+        shell.run_line_magic("infrai_upgrade", "")
+    assert str(raised.value).endswith("Tiers: free ($0.00), pro ($20.00), team ($99.00).")
+
+
+def test_an_old_form_follows_the_session_to_a_restarted_sandbox(
+    shell: InteractiveShell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run All, stop, start again, activate: the form shown before tops up on the new sandbox."""
+    monkeypatch.setattr(InfraiMagics, "_has_widget_frontend", lambda self: True)
+    shell.run_line_magic("infrai_sandbox", "start")
+    shell.run_line_magic("infrai_activate", "")
+    form = shell.run_line_magic("infrai_topup", "")
+    assert isinstance(form, TopupForm)
+    shell.run_line_magic("infrai_sandbox", "stop")
+    shell.run_line_magic("infrai_sandbox", "start")
+    shell.run_line_magic("infrai_activate", "")
+    new_url = _magics(shell).session.sandbox_url
+    form.amount.value = "5"
+    form.submit.click()
+    anchor = BeautifulSoup(form.output.value, "html.parser").select_one("a.infrai-button")
+    assert anchor is not None and str(anchor["href"]).startswith(f"{new_url}/checkout/")
+    form.close()

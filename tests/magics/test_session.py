@@ -137,9 +137,10 @@ def test_stopping_the_sandbox_closes_it_and_goes_back_to_the_usual_api(
     session.start_sandbox()  # already running: the same one
     ((_, port),) = started_servers
     assert port_is_open(port)
-    session.stop_sandbox()
+    assert session.stop_sandbox() is True
     assert not port_is_open(port) and sandbox_threads() == []
-    assert render_text(session.sandbox_card()).startswith("Sandbox stopped")
+    assert render_text(session.sandbox_card("stopped")).startswith("Sandbox stopped")
+    assert session.stop_sandbox() is False  # a second stop: nothing was running
     assert session.client().base_url == "https://api.infrai.cc"
 
 
@@ -174,7 +175,10 @@ def test_a_refused_connection_to_the_session_s_own_sandbox_is_named_sandbox(
 
 @pytest.mark.parametrize(
     ("missing", "suggested"),
-    [("18", "18.00"), ("0.5", "0.50"), ("abc", "25"), ({}, "25"), ("NaN", "25"), (1e999, "25")],
+    [
+        *(("18", "18.00"), ("0.5", "0.50"), ("abc", "25.00"), ({}, "25.00")),
+        *(("NaN", "25.00"), (1e999, "25.00")),
+    ],
     ids=repr,
 )
 def test_402_suggests_what_is_missing_or_a_sensible_default(
