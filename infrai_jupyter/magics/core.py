@@ -7,6 +7,7 @@ card is the cell's output); API errors become the error card in one place,
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from .session import Session
 
 T = TypeVar("T")
+
+_COMMENT = re.compile(r"(?:^|\s)#.*$")
 
 
 @magics_class
@@ -93,7 +96,7 @@ class InfraiMagics(Magics):
 
             %infrai_activate --sandbox
         """
-        args = parse_argstring(self.infrai_activate, line)
+        args = parse_argstring(self.infrai_activate, _without_comment(line))
         if args.sandbox:
             self._start_sandbox(port=0, db=None)
         write = not args.no_write and self.session.sandbox_url is None
@@ -123,7 +126,7 @@ class InfraiMagics(Magics):
             %infrai_balance
             %infrai_balance --watch 30
         """
-        args = parse_argstring(self.infrai_balance, line)
+        args = parse_argstring(self.infrai_balance, _without_comment(line))
         if args.watch is not None and args.watch <= 0:
             raise UsageError("--watch takes a positive number of seconds, e.g. --watch 30")
         client = self._signed_in_client()
@@ -155,7 +158,7 @@ class InfraiMagics(Magics):
             %infrai_topup 25 --return-url https://example.com/back
             %infrai_topup
         """
-        args = parse_argstring(self.infrai_topup, line)
+        args = parse_argstring(self.infrai_topup, _without_comment(line))
         if args.amount is None and self._has_widget_frontend():
             from ..widgets import TopupForm
 
@@ -184,7 +187,7 @@ class InfraiMagics(Magics):
 
             %infrai_keys
         """
-        if line.strip():
+        if _without_comment(line).strip():
             raise UsageError("%infrai_keys takes no arguments")
         return self._call(self._signed_in_client().account.keys.list)
 
@@ -198,7 +201,7 @@ class InfraiMagics(Magics):
 
             %infrai_upgrade pro
         """
-        args = parse_argstring(self.infrai_upgrade, line)
+        args = parse_argstring(self.infrai_upgrade, _without_comment(line))
         if args.tier is None:
             raise UsageError(
                 "Name the tier to move to, e.g. %infrai_upgrade pro. "
@@ -232,7 +235,7 @@ class InfraiMagics(Magics):
         """
         from ..display import CardView
 
-        args = parse_argstring(self.infrai_sandbox, line)
+        args = parse_argstring(self.infrai_sandbox, _without_comment(line))
         if args.action == "start":
             return CardView(self._start_sandbox(port=args.port, db=args.db))
         if args.action == "stop":
@@ -347,6 +350,14 @@ class InfraiMagics(Magics):
         """Stop the embedded sandbox, if one runs (the extension is being unloaded)."""
         if self._session is not None:
             self._session.stop_sandbox()
+
+
+def _without_comment(line: str) -> str:
+    """The line without a trailing ``# comment``, as in Python: ``%infrai_balance  # note``.
+
+    A ``#`` inside a word (a URL's fragment) is kept; only one after a space starts a comment.
+    """
+    return _COMMENT.sub("", line)
 
 
 def _now() -> str:

@@ -256,3 +256,16 @@ def test_an_old_form_follows_the_session_to_a_restarted_sandbox(
     anchor = BeautifulSoup(form.output.value, "html.parser").select_one("a.infrai-button")
     assert anchor is not None and str(anchor["href"]).startswith(f"{new_url}/checkout/")
     form.close()
+
+
+def test_a_trailing_comment_is_a_comment_as_in_python(shell: InteractiveShell) -> None:
+    """The README's examples carry comments; pasted, they must work."""
+    view = shell.run_line_magic("infrai_sandbox", "start        # optional: offline")
+    assert "Sandbox running" in repr(view)
+    shell.run_line_magic("infrai_activate", "# anonymous account + trial credit")
+    with pytest.raises(UsageError, match="takes no arguments"):
+        shell.run_line_magic("infrai_keys", "everything  # a real argument is still refused")
+    topup = shell.run_line_magic(
+        "infrai_topup", "5 --return-url https://example.com/back#done  # fragment kept"
+    )
+    assert isinstance(topup, TopupRecord) and topup.return_url == "https://example.com/back#done"
