@@ -58,3 +58,12 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def create_database(cluster_url: str, name: str) -> str:
+    """A new empty database in the cluster; its URL."""
+    import psycopg  # only where PostgreSQL is benchmarked
+
+    with psycopg.connect(cluster_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return cluster_url.rsplit("/", 1)[0] + f"/{name}"
