@@ -81,6 +81,9 @@ def test_writes_html_with_the_cards_readable_offline(executed: Any) -> None:
 def check_quickstart(notebook: nbformat.NotebookNode) -> None:
     """Activation, the 402 card, the form, paying, and the upgrade to pro."""
     assert "ifr_pk_proj_…" in _html(notebook, "activate")
+    assert "$2.00" in _html(notebook, "balance-card")
+    # `bal = %infrai_balance` shows nothing by itself; `bal` on the last line shows the card.
+    assert "As data: 2.00 USD" in _text(notebook, "balance")
     assert "$2.00" in _html(notebook, "balance")
 
     card = _html(notebook, "upgrade-402")
@@ -91,19 +94,24 @@ def check_quickstart(notebook: nbformat.NotebookNode) -> None:
 
     form = _cell(notebook, "topup-form").outputs
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in form)
-    assert "payment received: True" in _text(notebook, "pay")
-    assert "succeeded" in _html(notebook, "topup-state")
+    assert "Pay clicked; checkout answered 303" in _text(notebook, "pay")
+    assert '<span class="infrai-badge">Paid</span>' in _html(notebook, "topup-state")
     assert "$27.00" in _html(notebook, "balance-after")
     assert "Tier: pro" in _html(notebook, "upgrade-pro")
     assert "$7.00" in _html(notebook, "upgrade-pro")
-    assert "Sandbox stopped" in _html(notebook, "sandbox-stop")
+    # Run All leaves the sandbox up, so the form of step 6a still works afterwards.
+    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    assert not any("%infrai_sandbox stop" in source for source in code)
 
 
 def check_python_and_async(notebook: nbformat.NotebookNode) -> None:
     """The seed examples, typed errors, idempotency (replay, lost answer, triple click)."""
     assert "activated: True | trial: $2.00" in _text(notebook, "seed-activate")
     assert "permissions 600" in _text(notebook, "key")
-    assert _error(notebook, "error-unhandled").ename == "InvalidRequestError"
+    unhandled = _error(notebook, "error-unhandled")
+    assert unhandled.ename == "InvalidRequestError"
+    # "%xmode Minimal": the error's own text, not forty frames of the SDK's internals.
+    assert len(unhandled.traceback) <= 2 and "unknown tier" in unhandled.traceback[-1]
     handled = _text(notebook, "error-handler")
     assert "upgrade to pro: add $18.00" in handled
     assert "balance from nowhere: could not reach the API" in handled
@@ -144,6 +152,25 @@ LESSONS: dict[str, Callable[[nbformat.NotebookNode], None]] = {
 
 def test_shows_what_the_lesson_promises(executed: Any) -> None:
     LESSONS[executed.ipynb_path.name](executed.notebook)
+
+
+def test_after_run_all_the_quickstart_form_still_tops_up(tmp_path: Path) -> None:
+    """Run All, then use the form of step 6a: its server must still be there."""
+    notebook = nbformat.read(NOTEBOOKS_DIR / "01_quickstart.ipynb", as_version=4)
+    use_the_form = (
+        "from infrai_jupyter.widgets import TopupForm\n"
+        "form = next(value for value in Out.values() if isinstance(value, TopupForm))\n"
+        "form.amount.value = '5'\n"
+        "form.submit.click()\n"
+        "print('checkout link:', 'Open checkout' in form.output.value)\n"
+        "print('error:', 'infrai-card-error' in form.message.value)"
+    )
+    notebook.cells.append(nbformat.v4.new_code_cell(use_the_form))
+    path = tmp_path / "run_all_then_form.ipynb"
+    nbformat.write(notebook, path)
+    executed = runner.execute_notebook(path)
+    printed = "".join(output.get("text", "") for output in executed.cells[-1].outputs)
+    assert printed == "checkout link: True\nerror: False\n"
 
 
 # ------------------------------------------------------------------ the runner itself

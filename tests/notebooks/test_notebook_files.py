@@ -77,6 +77,20 @@ def test_no_full_key_anywhere_in_the_file(name: str) -> None:
     assert runner.find_full_keys(text) == []
 
 
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_lessons_speak_of_the_api_reference_not_the_seed(name: str) -> None:
+    notebook = _read(name)
+    shown = "\n".join(cell.source for cell in notebook.cells).lower()
+    assert "seed" not in shown
+
+
+def test_the_classroom_lesson_starts_its_sandbox_in_one_line() -> None:
+    (start,) = [cell for cell in _read("03_classroom.ipynb").cells if cell.id == "start"]
+    assert "ClassSandbox(" in start.source
+    for plumbing in ("subprocess", "threading", "import re", "socket"):
+        assert plumbing not in start.source
+
+
 def test_committed_without_outputs() -> None:
     """The repository keeps the notebooks clean; executed copies go to artifacts/."""
     for name in NOTEBOOKS:
