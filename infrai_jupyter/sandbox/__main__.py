@@ -15,7 +15,7 @@ from infrai_jupyter.contract.money import AmountError, parse_amount
 
 from .server import bind_socket, is_loopback, url_for, uvicorn_config
 from .settings import SandboxSettings, default_db_path
-from .store import SqliteStore, StoreError
+from .store import StoreError, describe, is_postgres_url, open_store
 
 
 def _trial_credit(text: str) -> Decimal:
@@ -39,10 +39,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
     parser.add_argument(
-        "--db", type=Path, default=default_db_path(), help="SQLite file (default: %(default)s)"
+        "--db",
+        default=str(default_db_path()),
+        metavar="FILE|URL",
+        help="a SQLite file, or a PostgreSQL database as postgresql://user@host/name "
+        "(default: %(default)s)",
     )
     parser.add_argument(
-        "--reset", action="store_true", help="delete the database first (fresh classroom)"
+        "--reset", action="store_true", help="delete the SQLite file first (fresh classroom)"
     )
     parser.add_argument(
         "--trial-credit", type=_trial_credit, default=Decimal("2.00"), help="trial credit in USD"
@@ -123,11 +127,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             "create accounts and use this sandbox.",
             file=sys.stderr,
         )
+    postgres = is_postgres_url(args.db)
+    if args.reset and postgres:
+        parser.error("--reset deletes a SQLite file; empty a PostgreSQL class with 'admin reset'")
     if args.reset:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.db}{suffix}").unlink(missing_ok=True)
     settings = SandboxSettings(
-        db_path=args.db,
+        db_path=default_db_path() if postgres else Path(args.db),
+        database_url=args.db if postgres else None,
         trial_credit_usd=args.trial_credit,
         rate_limit_per_minute=args.rate_limit,
         activations_per_minute=args.activations_per_minute,
@@ -138,13 +146,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         processing_delay_seconds=args.processing_delay,
     )
     try:
-        SqliteStore(settings.db_path).open()
+        store = open_store(settings.database)
+        store.open()
+        store.close()
         sock = bind_socket(args.host, args.port)
     except (OSError, StoreError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     url = url_for(sock)
-    print(f"infrai sandbox serving on {url} (database: {settings.db_path})")
+    print(f"infrai sandbox serving on {url} (database: {describe(settings.database)})")
     url = settings.public_url or url
     print(f"Point a notebook at it:  INFRAI_BASE_URL={url}   (or %infrai_sandbox start)")
     print("Press Ctrl-C to stop.", flush=True)

@@ -70,13 +70,14 @@ _ERROR_DESCRIPTIONS = {
     422: "Validation failed (details name the fields) or Idempotency-Key reused",
     429: "Rate limited, or too many failed authentications from this address; see Retry-After",
     500: "Unexpected server error",
+    503: "The database is busy or unreachable for now (or a teacher's scenario); see Retry-After",
 }
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {"model": ErrorEnvelope, "description": _ERROR_DESCRIPTIONS[status]}
-        for status in (*statuses, 500)
+        for status in (*statuses, 500, 503)
     }
 
 

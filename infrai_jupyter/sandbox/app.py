@@ -21,7 +21,7 @@ from .context import RateLimiter, Sandbox
 from .envelopes import BodySizeLimitMiddleware, install_error_handlers
 from .idempotency import new_instance, reap_dead_instances
 from .settings import SandboxSettings
-from .store import SqliteStore, Store
+from .store import Store, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +61,11 @@ async def _keep_alive(sandbox: Sandbox) -> None:
 
 
 def _stop(sandbox: Sandbox) -> None:
-    with sandbox.store.transaction() as tx:
-        tx.forget_instance(sandbox.instance.instance_id)
+    try:
+        with sandbox.store.transaction() as tx:
+            tx.forget_instance(sandbox.instance.instance_id)
+    finally:
+        sandbox.store.close()
 
 
 def create_app(settings: SandboxSettings | None = None) -> FastAPI:
@@ -71,7 +74,7 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        sandbox = await run_in_threadpool(_start, config, SqliteStore(config.db_path))
+        sandbox = await run_in_threadpool(_start, config, open_store(config.database))
         heartbeat = asyncio.create_task(_keep_alive(sandbox))
         try:
             yield {"sandbox": sandbox}

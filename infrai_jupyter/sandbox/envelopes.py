@@ -2,12 +2,15 @@
 
 Every failure, whoever raises it, ends in one of the handlers installed by
 ``install_error_handlers``: our ``ApiError``, FastAPI's request validation, Starlette's
-routing 404/405, and any uncaught exception (500, no traceback in the body). A client
-therefore never sees a framework error page, and every ``/v1`` answer is the envelope.
+routing 404/405, a database that is busy or unreachable for now (503 with
+``Retry-After``: the transaction was rolled back, so a retry is safe), and any uncaught
+exception (500, no traceback in the body). A client therefore never sees a framework
+error page, and every ``/v1`` answer is the envelope.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping
 from decimal import Decimal
@@ -24,7 +27,11 @@ from uuid6 import uuid7
 
 from infrai_jupyter.contract import IDEMPOTENT_REPLAYED_HEADER, ErrorBody, ErrorCode, Metadata
 
+from .store import StoreUnavailable
+
 VENDOR = "sandbox"
+
+logger = logging.getLogger(__name__)
 
 _STATUS_CODES = {
     400: ErrorCode.INVALID_REQUEST,
@@ -197,6 +204,26 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     return await _on_api_error(request, error)
 
 
+def unavailable(message: str, retry_after: int = 1) -> ApiError:
+    """A 503 the client should retry (its retry policy honours ``Retry-After``)."""
+    return ApiError(
+        503,
+        ErrorCode.INTERNAL_ERROR,
+        message,
+        {"retry_after_seconds": retry_after},
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+async def _on_store_unavailable(request: Request, exc: Exception) -> Response:
+    logger.warning("database unavailable: %s", exc)
+    error = unavailable(
+        "The sandbox's database is busy or unreachable for a moment; nothing was changed. "
+        "Retry shortly (with the same Idempotency-Key)."
+    )
+    return await _on_api_error(request, error)
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     error = ApiError(
         500,
@@ -213,4 +240,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _on_api_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(HTTPException, _on_http_exception)
+    app.add_exception_handler(StoreUnavailable, _on_store_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)

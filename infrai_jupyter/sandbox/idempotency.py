@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 import secrets
 import socket
@@ -49,11 +50,13 @@ from infrai_jupyter.contract import ErrorCode
 from .context import Sandbox
 from .envelopes import ApiError
 from .settings import SandboxSettings
-from .store import IdempotencyRecord, Instance, Transaction
+from .store import IdempotencyRecord, Instance, Store, StoreError, Transaction
 
 Payload = dict[str, Any]
 
 _IN_FLIGHT_RETRY_AFTER_SECONDS = 1
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,16 @@ def _replay_or_wait(
     return None
 
 
+def _release(store: Store, request: IdempotentRequest, token: str) -> None:
+    """Drop a reservation whose request failed; if the database is gone too, the
+    reservation is released when this instance stops, dies or is superseded."""
+    try:
+        with store.transaction() as tx:
+            tx.delete_idempotency(request.scope, request.key_hash, token)
+    except StoreError:
+        logger.warning("could not release an idempotency reservation", exc_info=True)
+
+
 def execute_once(
     sandbox: Sandbox,
     request: IdempotentRequest | None,
@@ -237,8 +250,7 @@ def execute_once(
                 )
             )
     except BaseException:
-        # Not stored: the client may retry with the same key (e.g. after a 500).
-        with store.transaction() as tx:
-            tx.delete_idempotency(request.scope, request.key_hash, token)
+        # Not stored: the client may retry with the same key (e.g. after a 500 or 503).
+        _release(store, request, token)
         raise
     return response, False

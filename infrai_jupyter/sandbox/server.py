@@ -14,7 +14,7 @@ import uvicorn
 from .app import create_app
 from .context import http_url
 from .settings import SandboxSettings
-from .store import SqliteStore
+from .store import describe, open_store
 
 _START_TIMEOUT_SECONDS = 30.0
 _STOP_TIMEOUT_SECONDS = 10.0
@@ -109,7 +109,9 @@ class SandboxServer:
         if self.running:
             return self
         # Fail here, in the caller's thread, on an unusable database.
-        SqliteStore(self.settings.db_path).open()
+        store = open_store(self.settings.database)
+        store.open()
+        store.close()
         sock = bind_socket(self.host, self.port)
         server = uvicorn.Server(uvicorn_config(self.settings, sock, quiet=True))
         thread = threading.Thread(
@@ -151,4 +153,4 @@ class SandboxServer:
 
     def __repr__(self) -> str:
         where = self._url if self.running else "stopped"
-        return f"<SandboxServer {where} db={str(self.settings.db_path)!r}>"
+        return f"<SandboxServer {where} db={describe(self.settings.database)!r}>"

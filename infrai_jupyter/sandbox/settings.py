@@ -22,6 +22,9 @@ def default_db_path() -> Path:
 class SandboxSettings:
     """Everything that varies between sandbox instances.
 
+    ``database_url`` (``postgresql://…``) keeps the data in PostgreSQL; without it, in
+    the SQLite file ``db_path``.
+
     ``public_url`` is the address its links and redirects name (checkout, add funds,
     return pages), for a sandbox behind a proxy; without it they name the address the
     server is bound to. Never the request's ``Host``: a caller must not choose where
@@ -53,6 +56,7 @@ class SandboxSettings:
     """
 
     db_path: Path = field(default_factory=default_db_path)
+    database_url: str | None = None
     trial_credit_usd: Decimal = Decimal("2.00")
     tier_prices: Mapping[str, Decimal] = field(default_factory=lambda: DEFAULT_TIER_PRICES)
     public_url: str | None = None
@@ -68,3 +72,8 @@ class SandboxSettings:
     max_body_bytes: int = 64 * 1024
     processing_delay_seconds: float = 0.0
     default_region: str = "western"
+
+    @property
+    def database(self) -> str | Path:
+        """What the store opens: the PostgreSQL URL if set, else the SQLite file."""
+        return self.database_url or self.db_path

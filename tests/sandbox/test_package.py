@@ -8,8 +8,18 @@ from pathlib import Path
 
 import infrai_jupyter.sandbox as sandbox_package
 
-# The server's stack, plus httpx (a core dependency) for the lesson helpers in teaching.py.
-ALLOWED_THIRD_PARTY = {"fastapi", "httpx", "pydantic", "starlette", "uvicorn", "uuid6"}
+# The server's stack (psycopg for PostgreSQL), plus httpx (a core dependency) for the lesson
+# helpers in teaching.py.
+ALLOWED_THIRD_PARTY = {
+    "fastapi",
+    "httpx",
+    "psycopg",
+    "psycopg_pool",
+    "pydantic",
+    "starlette",
+    "uvicorn",
+    "uuid6",
+}
 
 
 def test_public_surface() -> None:

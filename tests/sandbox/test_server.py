@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
-from infrai_jupyter.sandbox.store import MIGRATIONS, StoreError
+from infrai_jupyter.sandbox.sqlite import MIGRATIONS
+from infrai_jupyter.sandbox.store import StoreError
 
 from .conftest import SandboxFactory, activate, balance, create_topup, data_of, pay
 
