@@ -16,7 +16,7 @@ from __future__ import annotations
 from html import escape
 from typing import Literal
 
-from ..display import clean_text, error_card, origin_of, render_html
+from ..display import clean_text, error_card, not_signed_in_card, origin_of, render_html
 from ..display.theme import FORM_CSS
 from ..errors import APIConnectionError, InfraiError
 
@@ -61,6 +61,16 @@ def invalid_label(label: str, problem: str) -> str:
 def result_html(html: str) -> str:
     """Results (the top-up card, the new balance) as a polite live region."""
     return f'<div role="status" aria-live="polite">{html}</div>'
+
+
+def not_signed_in_html(base_url: str) -> str:
+    """No key yet: say so once, send nothing; after activating, Top up works in this form."""
+    card = not_signed_in_card(
+        base_url=base_url,
+        origin=origin_of(base_url, ""),
+        commands=("%infrai_activate", "%env INFRAI_API_KEY=ifr_pk_proj_..."),
+    )
+    return f'<div role="alert">{render_html(card)}</div>'
 
 
 def error_html(error: InfraiError, base_url: str) -> str:

@@ -38,6 +38,7 @@ from .feedback import (
     error_html,
     field_error_html,
     invalid_label,
+    not_signed_in_html,
     notice_html,
     result_html,
 )
@@ -216,10 +217,14 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
                 self._mark(self.amount if name == "amount" else self.return_url, problem)
             self.message.value = ""
             return
+        client = self._current_client()
+        if client.config.api_key is None:
+            self.message.value = not_signed_in_html(client.base_url)
+            return
         self.message.value = ""
         self._set_busy(True)
         try:
-            record = self._current_client().account.topup(
+            record = client.account.topup(
                 amount_usd=checked.amount_usd,
                 return_url=checked.return_url,
                 idempotency_key=self._idempotency_key(checked),

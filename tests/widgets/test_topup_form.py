@@ -488,3 +488,15 @@ def test_the_form_follows_the_session_to_a_new_server(
         assert checkout_href(form).startswith(f"{new_server.url}/checkout/")
         assert topup_count(new_client) == 1
     assert topup_count(client) == 0
+
+
+def test_without_a_key_the_form_says_not_signed_in_and_sends_nothing(
+    make_form: FormFactory, sandbox: SandboxServer
+) -> None:
+    with InfraiClient(base_url=sandbox.url) as keyless:
+        form = make_form(client=keyless, amount=Decimal("5"))
+        form.submit.click()
+        card = soup(form.message.value).select_one('[role="alert"] .infrai-card-error')
+        assert card is not None and "no project key yet" in card.get_text()
+        assert "%infrai_activate" in card.get_text()
+        assert form.topup_id is None and form.output.value == ""
