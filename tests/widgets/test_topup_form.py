@@ -500,3 +500,15 @@ def test_without_a_key_the_form_says_not_signed_in_and_sends_nothing(
         assert card is not None and "no project key yet" in card.get_text()
         assert "%infrai_activate" in card.get_text()
         assert form.topup_id is None and form.output.value == ""
+
+
+def test_the_add_funds_page_offers_the_form_s_amounts(
+    make_form: FormFactory, sandbox: SandboxServer
+) -> None:
+    with InfraiClient(base_url=sandbox.url) as fresh:
+        activation = fresh.activate(write_credentials=False, device_fingerprint=uuid.uuid4().hex)
+    assert activation.checkout_url is not None
+    page = soup(httpx.get(activation.checkout_url).text)
+    offered = [str(button["value"]) for button in page.select('button[name="amount_usd"]')]
+    form = make_form()
+    assert [f"${value}" for value in offered] == [b.description for b in form.preset_buttons]
