@@ -117,29 +117,18 @@ class BaseClient(Generic[HttpT]):
         max_response_bytes: int,
         http_client: HttpT,
     ) -> None:
-        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
-            raise ConfigurationError(
-                f"max_response_bytes must be a whole number of bytes, not {max_response_bytes!r}"
-            )
-        if max_response_bytes < 1:
-            raise ConfigurationError("max_response_bytes must be 1 or more")
         self._config = resolve_config(api_key, base_url)
         check_base_url(self._config.base_url)
         self._set_limits(timeout, max_retries)
-        self.max_response_bytes = max_response_bytes
+        self.max_response_bytes = _count("max_response_bytes", max_response_bytes, minimum=1)
         self._shared = SharedHttp(http_client)
         self._closed = False
         self._make_resources()
 
     def _set_limits(self, timeout: float | httpx.Timeout, max_retries: int) -> None:
         """Take limits only once they can work: a bad one fails here, not at the first call."""
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigurationError(
-                f"max_retries must be a whole number, 0 or more, not {max_retries!r}"
-            )
-        limits = _timeout_of(timeout)
-        self.timeout = limits
-        self.max_retries = max_retries
+        self.timeout = _timeout_of(timeout)
+        self.max_retries = _count("max_retries", max_retries, minimum=0)
 
     def _make_resources(self) -> None:
         """Attach ``account`` and its parts, bound to this client."""
@@ -364,6 +353,12 @@ def translate_transport_error(
         method=request.method,
         url=str(request.url),
     )
+
+
+def _count(name: str, value: object, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigurationError(f"{name} must be a whole number, {minimum} or more, not {value!r}")
+    return value
 
 
 def _timeout_of(timeout: object) -> httpx.Timeout:
