@@ -8,13 +8,14 @@ cents can hold, ``NaN``. Every one must end as a typed ``InfraiError`` (mostly
 
 from __future__ import annotations
 
+import asyncio
 import time
 import tracemalloc
 import zlib
 
 import pytest
 
-from infrai_jupyter import InfraiClient
+from infrai_jupyter import AsyncInfraiClient, InfraiClient
 from infrai_jupyter.errors import (
     APITimeoutError,
     InfraiError,
@@ -233,3 +234,43 @@ def test_a_huge_plain_body_is_refused_with_bounded_memory(
         finally:
             tracemalloc.stop()
     assert peak < BOMB_PEAK_LIMIT, f"peak memory {peak / 2**20:.0f} MiB for a 100 MB body"
+
+
+# ------------------------------------------------------------------ the async client too
+
+
+def test_the_async_client_cannot_be_held_by_a_trickling_server_or_a_gzip_bomb(
+    hostile: HostileFactory, canary: str, gzip_bomb: bytes
+) -> None:
+    trickle = hostile(lambda request: Reply(200, b'{"ok":true,"data":{}}', trickle=0.5))
+    headers = [("Content-Type", "application/json"), ("Content-Encoding", "gzip")]
+    bomb = hostile(lambda request: Reply(200, gzip_bomb, headers))
+
+    async def attack() -> tuple[BaseException, float, BaseException, int]:
+        started = time.monotonic()
+        async with AsyncInfraiClient(
+            api_key=canary, base_url=trickle.url, timeout=1, max_retries=0
+        ) as client:
+            try:
+                await client.account.balance()
+            except InfraiError as error:
+                slow_error = error
+        elapsed = time.monotonic() - started
+        async with AsyncInfraiClient(
+            api_key=canary, base_url=bomb.url, timeout=30, max_retries=0
+        ) as client:
+            tracemalloc.start()
+            try:
+                await client.account.balance()
+            except InfraiError as error:
+                bomb_error = error
+            finally:
+                peak = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+        return slow_error, elapsed, bomb_error, peak
+
+    slow_error, elapsed, bomb_error, peak = asyncio.run(attack())
+    assert isinstance(slow_error, APITimeoutError), repr(slow_error)
+    assert elapsed < TRICKLE_DEADLINE_S, f"an async timeout=1 call lasted {elapsed:.1f} s"
+    assert isinstance(bomb_error, MalformedResponseError), repr(bomb_error)
+    assert peak < BOMB_PEAK_LIMIT, f"peak memory {peak / 2**20:.0f} MiB for a gzip bomb (async)"

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbclient import NotebookClient
+from traitlets.config import Config
 
-from magics.kernel import CellRun, Kernel, start_kernel
+from magics.kernel import CellRun, Kernel, kernel_env, start_kernel
 
 from .conftest import (
     HostileServer,
@@ -119,3 +121,29 @@ def test_a_pasted_key_is_cleared_from_the_form(session: Kernel) -> None:
     assert not run.failed, run.reply
     states = next(run for run in session.runs if "get_state()" in run.code)
     assert secret_part(CANARY) not in states.stdout
+
+
+def test_a_notebook_executed_with_nbclient_and_saved_holds_no_key(
+    server: HostileServer, tmp_path: Path, home: Path
+) -> None:
+    # The other way a notebook gets saved: executed headless, widget state included.
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
+    client = NotebookClient(
+        notebook,
+        kernel_name="python3",
+        timeout=60,
+        startup_timeout=60,
+        allow_errors=True,
+        store_widget_state=True,
+        resources={"metadata": {"path": str(home)}},
+        config=Config({"KernelManager": {"transport": "ipc", "ip": str(home / "kernel-ipc")}}),
+    )
+    env = {"INFRAI_API_KEY": CANARY, "INFRAI_BASE_URL": server.url}
+    client.execute(env=kernel_env(home, env))
+    path = tmp_path / "executed.ipynb"
+    nbformat.write(notebook, path)
+    text = path.read_text(encoding="utf-8")
+    assert "application/vnd.jupyter.widget-state+json" in text  # the form's state was saved
+    assert "infrai-card" in text
+    assert secret_part(CANARY) not in text
+    assert secret_part(CANARY) not in json.dumps(json.loads(text), ensure_ascii=False)
