@@ -256,25 +256,77 @@ SPOOFING = {
 }
 
 
+REFUSALS = {400, 403, 421}
+"""What a sandbox may answer to a request naming a foreign host: refusing it is fine too."""
+
+
+def assert_no_foreign_link(response: httpx.Response, url: str, *links: str) -> None:
+    if response.status_code in REFUSALS:
+        return
+    texts = [response.text, json.dumps(dict(response.headers))]
+    for text in texts:
+        assert "evil.example" not in text and "javascript" not in text, text[:500]
+    for link in links:
+        assert link.startswith(url + "/"), link
+
+
 def test_links_in_responses_never_follow_the_request_host(shared: SandboxProcess) -> None:
-    activation = activate(shared.url, **SPOOFING)
+    body = {"device_fingerprint": fingerprint(), "device_kind": "cli", "region": "auto"}
+    spoofed = httpx.post(f"{shared.url}/v1/activate", json=body, headers=SPOOFING, timeout=30)
+    data = (spoofed.json().get("data") or {}) if spoofed.status_code == 200 else {}
+    assert_no_foreign_link(spoofed, shared.url, *filter(None, [data.get("checkout_url")]))
+
+    activation = activate(shared.url)
     key = activation["primary_api_key"]
     created = topup(shared.url, key, **SPOOFING)
-    assert created.status_code == 200, created.text
-    record = created.json()["data"]
-    texts = [json.dumps(activation), created.text, json.dumps(dict(created.headers))]
-    for text in texts:
-        assert "evil.example" not in text and "javascript" not in text, text
-    for link in (activation.get("checkout_url"), record["checkout_url"], record["next_action_url"]):
-        assert link and link.startswith(shared.url + "/"), link
+    record = created.json()["data"] if created.status_code == 200 else {}
+    links = [record.get("checkout_url", ""), record.get("next_action_url", "")]
+    assert_no_foreign_link(created, shared.url, *filter(None, links))
 
-    page = httpx.get(record["checkout_url"], headers=SPOOFING, timeout=30)
-    assert "evil.example" not in page.text
-    add_funds = httpx.get(activation["checkout_url"], headers=SPOOFING, timeout=30)
-    assert "evil.example" not in add_funds.text
+    record = topup(shared.url, key, amount="6").json()["data"]
+    for page_url in (record["checkout_url"], activation["checkout_url"]):
+        assert_no_foreign_link(httpx.get(page_url, headers=SPOOFING, timeout=30), shared.url)
     settled = submit_page_form(record["checkout_url"], "pay", extra_headers=SPOOFING)
     location = settled.headers.get("location", "")
-    assert "evil.example" not in location and not location.startswith("javascript"), location
+    assert_no_foreign_link(settled, shared.url, *filter(None, [location]))
+
+
+def test_no_cross_site_page_can_call_or_read_the_api(shared: SandboxProcess) -> None:
+    evil = {"Origin": "https://evil.example"}
+    body = json.dumps({"device_fingerprint": fingerprint()})
+    simple = httpx.post(  # a form or fetch() without preflight can only send text/plain
+        f"{shared.url}/v1/activate", content=body, headers={**evil, "Content-Type": "text/plain"}
+    )
+    assert simple.status_code >= 400, "a cross-site simple request created an account"
+    preflight = httpx.options(
+        f"{shared.url}/v1/activate",
+        headers={**evil, "Access-Control-Request-Method": "POST"},
+    )
+    for response in (simple, preflight):
+        granted = {k: v for k, v in response.headers.items() if k.startswith("access-control-")}
+        assert granted == {}, f"the sandbox grants cross-origin access: {granted}"
+
+
+def test_the_checkout_page_cannot_be_framed(shared: SandboxProcess) -> None:
+    key = activate(shared.url)["primary_api_key"]
+    page = httpx.get(topup(shared.url, key).json()["data"]["checkout_url"], timeout=30)
+    policy = page.headers.get("content-security-policy", "")
+    framing = page.headers.get("x-frame-options", "").upper()
+    assert "frame-ancestors 'none'" in policy or framing == "DENY", dict(page.headers)
+
+
+def test_a_request_naming_a_foreign_host_is_refused(shared: SandboxProcess) -> None:
+    # DNS rebinding: evil.example resolves to 127.0.0.1, so its page becomes same-origin
+    # with the sandbox and can read what it answers (a new key, a checkout form's token).
+    body = {"device_fingerprint": fingerprint(), "device_kind": "cli", "region": "auto"}
+    port = shared.url.rsplit(":", 1)[1]
+    response = httpx.post(
+        f"{shared.url}/v1/activate",
+        json=body,
+        headers={"Host": f"evil.example:{port}"},
+        timeout=30,
+    )
+    assert response.status_code in REFUSALS, (response.status_code, response.text[:200])
 
 
 # ------------------------------------------------------------------ guessing keys
