@@ -339,3 +339,26 @@ def test_an_environment_key_never_goes_to_the_host_stored_in_the_file(
         with contextlib.suppress(InfraiError):
             client.account.balance()  # to the hosted API, i.e. to the proxy (``server``)
     assert stored_host.connections == 0, "INFRAI_API_KEY went to the file's stored host"
+
+
+def test_an_activation_on_another_server_never_costs_the_saved_hosted_key(
+    credentials: Path,
+    hostile: HostileFactory,
+    canary: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The server decides what it claims to be: this one answers as if it were not a sandbox.
+    hosted_key = new_canary()
+    write_document(credentials, {"api_key": hosted_key, "base_url": "https://api.infrai.cc"})
+    data = {
+        "account_id": "acct_1",
+        "project_id": "proj_1",
+        "primary_api_key": canary,
+        "trial_credit_usd": 2,
+    }
+    server = hostile(lambda request: json_reply(200, ok_envelope(data, vendor="infrai")))
+    monkeypatch.setenv("INFRAI_BASE_URL", server.url)
+    with InfraiClient(max_retries=0) as client:
+        client.activate()  # write_credentials=True, the default
+    stored = json.loads(credentials.read_text(encoding="utf-8"))
+    assert stored["api_key"] == hosted_key, "an activation elsewhere replaced the hosted key"
