@@ -186,11 +186,11 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     except ValueError:
         try:
             parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+            if parsed.tzinfo is None:
+                return None
+            seconds = parsed.timestamp() - (time.time() if now is None else now)
+        except (TypeError, ValueError, OverflowError):  # a date no calendar holds
             return None
-        if parsed.tzinfo is None:
-            return None
-        seconds = parsed.timestamp() - (time.time() if now is None else now)
     return max(0.0, seconds)
 
 

@@ -306,3 +306,18 @@ async def test_each_retry_decision_is_logged_without_the_key(
     assert all(record.levelno == logging.DEBUG for record in caplog.records)
     for record in caplog.records:
         assert_no_secret(record.getMessage(), key)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "value",
+    ["Mon, 01 Jan 2020 00:00:00 +99999999999999999999", "Tue, 32 Feb 2020 00:00:00 GMT"],
+)
+async def test_a_retry_after_date_no_calendar_holds_falls_back_to_backoff(
+    value: str, kind: str, sleeps: list[float]
+) -> None:
+    _, handler = counting(lambda attempt: failing(503, {"Retry-After": value}))
+    async with opened(mock_for(kind, handler, max_retries=1)) as client:
+        with pytest.raises(ServerError) as raised:
+            await maybe_await(client.account.balance())
+    assert raised.value.retry_after is None and len(sleeps) == 1
