@@ -29,7 +29,7 @@ from infrai_jupyter.sandbox.teaching import _CheckoutPage
 from .load import Connection, LoadResult, expect
 from .report import Row, ratio_row
 from .servers import sandbox_command, serve
-from .throughput import P99_OVER_P50_TARGET
+from .throughput import P99_OVER_P50_TARGET, new_idempotency_key
 
 STEPS = ("activate", "topup", "pay", "upgrade")
 TOPUP_USD = Decimal("25.00")
@@ -90,7 +90,10 @@ async def _lesson(url: str, student: Student) -> None:
 
 async def _activate(connection: Connection, student: Student) -> None:
     body = {"device_kind": "notebook", "device_fingerprint": f"class-{uuid.uuid4().hex}"}
-    data = expect(await connection.request("POST", "/v1/activate", json_body=body), 200).json()
+    answer = await connection.request(
+        "POST", "/v1/activate", headers=new_idempotency_key(), json_body=body
+    )
+    data = expect(answer, 200).json()
     student.key = data["data"]["primary_api_key"]
     if data["data"]["trial_granted"]:
         student.trial_usd = Decimal(data["data"]["trial_credit_usd"])
@@ -100,10 +103,15 @@ def _auth(student: Student) -> dict[str, str]:
     return {"Authorization": f"Bearer {student.key}"}
 
 
+def _auth_once(student: Student) -> dict[str, str]:
+    """Authorization and a fresh Idempotency-Key, as the SDK sends on creating calls."""
+    return {**_auth(student), **new_idempotency_key()}
+
+
 async def _topup(connection: Connection, student: Student) -> None:
     body = {"amount_usd": str(TOPUP_USD)}
     answer = await connection.request(
-        "POST", "/v1/account/topup", headers=_auth(student), json_body=body
+        "POST", "/v1/account/topup", headers=_auth_once(student), json_body=body
     )
     student.checkout_url = expect(answer, 200).json()["data"]["checkout_url"]
 
@@ -121,7 +129,7 @@ async def _pay(connection: Connection, student: Student) -> None:
 async def _upgrade(connection: Connection, student: Student) -> None:
     body = {"target_tier": TIER}
     answer = await connection.request(
-        "POST", "/v1/account/tier/upgrade", headers=_auth(student), json_body=body
+        "POST", "/v1/account/tier/upgrade", headers=_auth_once(student), json_body=body
     )
     expect(answer, 200)
     student.upgrade_usd = DEFAULT_TIER_PRICES[TIER]

@@ -126,6 +126,7 @@ class LoadResult:
     latencies_ms: Sequence[float]
     errors: int
     seconds: float
+    first_error: str = ""
 
     @property
     def requests(self) -> int:
@@ -175,12 +176,13 @@ async def _run(
 ) -> LoadResult:
     latencies: list[float] = []
     errors = 0
+    first_error = ""
     next_index = 0
     start = time.perf_counter()
     deadline = start + max_seconds
 
     async def worker() -> None:
-        nonlocal next_index, errors
+        nonlocal next_index, errors, first_error
         connection = Connection(base_url)
         try:
             while next_index < max_requests and time.perf_counter() < deadline:
@@ -188,8 +190,9 @@ async def _run(
                 sent = time.perf_counter()
                 try:
                     await send(connection, index)
-                except Exception:  # counted, not fatal; a broken connection is reopened
+                except Exception as error:  # counted, not fatal; the connection is reopened
                     errors += 1
+                    first_error = first_error or f"{type(error).__name__}: {error}"
                     await connection.close()
                     continue
                 latencies.append((time.perf_counter() - sent) * 1e3)
@@ -197,7 +200,7 @@ async def _run(
             await connection.close()
 
     await asyncio.gather(*(worker() for _ in range(connections)))
-    return LoadResult(sorted(latencies), errors, time.perf_counter() - start)
+    return LoadResult(sorted(latencies), errors, time.perf_counter() - start, first_error)
 
 
 def expect(response: Response, status: int) -> Response:

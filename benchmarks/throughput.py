@@ -6,7 +6,8 @@ same workers, is measured before and after the sandbox (``GET`` for reads, a JSO
 connection is activated, and three phases run, each bounded in count and time:
 
 - reads: ``GET /v1/account/balance``;
-- creations: ``POST /v1/account/topup`` (each one is a new pending top-up);
+- creations: ``POST /v1/account/topup`` (each a new pending top-up, with its own
+  ``Idempotency-Key`` as the SDK sends);
 - Pay: the checkout page of each created top-up is loaded (not timed), then its Pay
   form is posted with the page's hidden ``form_token``, as a browser does (303).
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from infrai_jupyter import InfraiClient
+from infrai_jupyter.contract import IDEMPOTENCY_KEY_HEADER
 from infrai_jupyter.sandbox.teaching import _CheckoutPage
 
 from .load import Connection, LoadResult, Send, expect, run_load
@@ -89,6 +91,13 @@ def p99_row(result: LoadResult) -> Row:
     )
 
 
+def new_idempotency_key() -> dict[str, str]:
+    """A fresh ``Idempotency-Key``, as the SDK sends with every creating call: without
+    one the server derives a key from the body, and one account's identical top-ups in
+    flight at once would be the same request."""
+    return {IDEMPOTENCY_KEY_HEADER: uuid.uuid4().hex}
+
+
 def activate_accounts(url: str, count: int) -> list[dict[str, str]]:
     """``count`` fresh accounts (distinct devices); the headers that authenticate each."""
     headers = []
@@ -110,7 +119,7 @@ def _timed(
         url, send, connections=sizes.connections, max_requests=count, max_seconds=sizes.seconds
     )
     if result.errors:
-        raise RuntimeError(f"{result.errors} of {count} requests failed at {url}")
+        raise RuntimeError(f"{result.errors} of {count} requests failed: {result.first_error}")
     return result
 
 
@@ -136,7 +145,7 @@ def _read(headers: list[dict[str, str]]) -> Send:
 
 def _create(headers: list[dict[str, str]], checkout_urls: list[str]) -> Send:
     async def send(connection: Connection, index: int) -> None:
-        account = headers[index % len(headers)]
+        account = {**headers[index % len(headers)], **new_idempotency_key()}
         sent = await connection.request(
             "POST", "/v1/account/topup", headers=account, json_body=TOPUP_BODY
         )
