@@ -9,6 +9,7 @@ the class's ledger did not sum; a missed target is a result, not a failure.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -26,6 +27,7 @@ from .servers import REPO_ROOT, unsupported
 ENGINES = ("sqlite", "postgresql")
 WORKERS = {"sqlite": (1,), "postgresql": (1, 2)}
 PHASES = ("reads", "creations", "pay")
+IN_PROCESS = ("client_overhead", "load_ext", "render_keys_table")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -106,16 +108,17 @@ def _run_all(sizes: Sizes, engines: Sequence[str], folder: Path) -> dict[str, Ro
                 _record(
                     rows,
                     f"classroom.{engine}",
-                    lambda: classroom.run(new_database("classroom"), sizes.students, folder),
+                    lambda: classroom.run(new_database(), sizes.students, folder),
                 )
-    return rows
+    order = [*IN_PROCESS, *(n for e in engines for w in WORKERS[e] for n in _sandbox_names(e, w))]
+    return {name: rows[name] for name in order}
 
 
 def _throughput(
-    engine: str, workers: int, new_database: Callable[[str], str], sizes: Sizes, folder: Path
+    engine: str, workers: int, new_database: Callable[[], str], sizes: Sizes, folder: Path
 ) -> Callable[[], dict[str, Row]]:
     def benchmark() -> dict[str, Row]:
-        database = new_database(f"throughput_{workers}w")
+        database = new_database()
         measured = throughput.measure(database, workers, sizes, folder)
         return {f"sandbox.{engine}.{workers}w.{name}": row for name, row in measured.items()}
 
@@ -134,13 +137,14 @@ def _sandbox_names(engine: str, workers: int) -> list[str]:
 
 
 @contextmanager
-def _databases(engine: str, folder: Path) -> Iterator[Callable[[str], str]]:
-    """A factory of fresh, empty databases of ``engine``, by name."""
+def _databases(engine: str, folder: Path) -> Iterator[Callable[[], str]]:
+    """A factory of fresh databases of ``engine`` (a file or a URL each time)."""
     if engine == "sqlite":
-        yield lambda name: str(folder / f"{name}.sqlite3")
+        numbers = itertools.count(1)
+        yield lambda: str(folder / f"sandbox-{next(numbers)}.sqlite3")
         return
-    with postgres.cluster() as cluster_url:
-        yield lambda name: postgres.create_database(cluster_url, name)
+    with postgres.cluster() as new_database:
+        yield new_database
 
 
 def _record(rows: dict[str, Row], name: str, benchmark: Callable[[], Row]) -> None:
