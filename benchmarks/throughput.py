@@ -67,7 +67,7 @@ def measure(database: str, workers: int, sizes: Sizes, folder: Path) -> dict[str
             baseline_before=before[kind].summary(),
             baseline_after=after[kind].summary(),
         )
-        rows[f"{name}.p99_over_p50"] = p99_row(measured)
+        rows[f"{name}.p99_over_p50"] = p99_row(measured, before[kind], after[kind])
     return rows
 
 
@@ -79,16 +79,24 @@ def _baseline(workers: int, sizes: Sizes, folder: Path) -> dict[str, LoadResult]
         }
 
 
-def p99_row(result: LoadResult) -> Row:
-    """The tail against the median: ≤ 3 means no request waits far behind the others."""
-    ratio = result.p99_ms / result.p50_ms if result.p50_ms else 0.0
+def p99_row(result: LoadResult, *baselines: LoadResult) -> Row:
+    """The tail against the median: ≤ 3 means no request waits far behind the others.
+
+    The baseline's own p99/p50 comes along: when it is high too, the tail is the
+    machine's (other processes on the cores), not the sandbox's.
+    """
     return ratio_row(
-        ratio,
+        _tail(result),
         P99_OVER_P50_TARGET,
         higher_is_better=False,
         p50_ms=round(result.p50_ms, 3),
         p99_ms=round(result.p99_ms, 3),
+        **({"baseline_p99_over_p50": [round(_tail(b), 3) for b in baselines]} if baselines else {}),
     )
+
+
+def _tail(result: LoadResult) -> float:
+    return result.p99_ms / result.p50_ms if result.p50_ms else 0.0
 
 
 def new_idempotency_key() -> dict[str, str]:
@@ -159,12 +167,17 @@ def _open_checkout(checkout_urls: list[str], forms: list[tuple[str, dict[str, st
 
     async def send(connection: Connection, index: int) -> None:
         page = expect(await connection.request("GET", checkout_urls[index]), 200)
-        parsed = _CheckoutPage()
-        parsed.feed(page.text)
-        (action,) = (target for target in parsed.forms if target.endswith("/pay"))
-        forms.append((urljoin(checkout_urls[index], action), parsed.forms[action]))
+        forms.append(pay_form(checkout_urls[index], page.text))
 
     return send
+
+
+def pay_form(checkout_url: str, page: str) -> tuple[str, dict[str, str]]:
+    """The checkout page's one Pay form: where it posts, and its fields (``form_token``)."""
+    parsed = _CheckoutPage()
+    parsed.feed(page)
+    (action,) = (target for target in parsed.forms if target.endswith("/pay"))
+    return urljoin(checkout_url, action), parsed.forms[action]
 
 
 def _pay(forms: list[tuple[str, dict[str, str]]]) -> Send:
