@@ -110,8 +110,13 @@ def _run_all(sizes: Sizes, engines: Sequence[str], folder: Path) -> dict[str, Ro
                     f"classroom.{engine}",
                     lambda: classroom.run(new_database(), sizes.students, folder),
                 )
-    order = [*IN_PROCESS, *(n for e in engines for w in WORKERS[e] for n in _sandbox_names(e, w))]
-    return {name: rows[name] for name in order}
+    sandbox = [
+        name
+        for engine in engines
+        for workers in WORKERS[engine]
+        for name in _sandbox_names(engine, workers)
+    ]
+    return {name: rows[name] for name in (*IN_PROCESS, *sandbox)}
 
 
 def _throughput(
