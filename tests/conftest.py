@@ -2,7 +2,8 @@
 
 ``sandbox`` is a started ``SandboxServer`` on a fresh SQLite file; ``sandbox_factory``
 starts one with settings overrides, e.g. ``sandbox_factory(processing_delay_seconds=1)``.
-Servers are stopped (and their ports freed) when the test ends.
+Servers are stopped (and their ports freed) when the test ends. ``tests/sandbox``
+overrides ``sandbox_database`` to run each of its tests on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,12 +20,19 @@ SandboxFactory = Callable[..., SandboxServer]
 
 
 @pytest.fixture
-def sandbox_factory(tmp_path: Path) -> Iterator[SandboxFactory]:
+def sandbox_database() -> str | None:
+    """The PostgreSQL URL sandboxes keep their data in, or None: a SQLite file per test."""
+    return None
+
+
+@pytest.fixture
+def sandbox_factory(tmp_path: Path, sandbox_database: str | None) -> Iterator[SandboxFactory]:
     """Start sandboxes with ``SandboxSettings`` overrides; the default db is per test."""
     servers: list[SandboxServer] = []
 
     def start(**overrides: Any) -> SandboxServer:
         overrides.setdefault("db_path", tmp_path / "sandbox.sqlite3")
+        overrides.setdefault("database_url", sandbox_database)
         server = SandboxServer(SandboxSettings(**overrides)).start()
         servers.append(server)
         return server

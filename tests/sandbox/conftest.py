@@ -1,4 +1,9 @@
-"""Plain-httpx helpers for driving a live sandbox over loopback (no SDK involved)."""
+"""Plain-httpx helpers for driving a live sandbox over loopback (no SDK involved).
+
+Every test that starts a sandbox runs twice: on a SQLite file and on a fresh database of
+a throwaway PostgreSQL cluster (one per session). A test about one engine alone says so
+with ``@pytest.mark.parametrize("sandbox_engine", ["sqlite"])``.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +15,67 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from bs4 import BeautifulSoup
 
 from infrai_jupyter.contract import Envelope, ErrorCode
 from infrai_jupyter.sandbox import SandboxServer
 
+from .postgres_cluster import MISSING, PostgresCluster, find_binaries
+
 SandboxFactory = Callable[..., SandboxServer]
 """The type of the ``sandbox_factory`` fixture (tests/conftest.py)."""
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """One PostgreSQL cluster for the session; missing binaries fail (never skip)."""
+    binaries = find_binaries()
+    if binaries is None:
+        pytest.fail(MISSING)
+    cluster = PostgresCluster(binaries)
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sandbox_engine(request: pytest.FixtureRequest) -> str:
+    """The engine a test's sandboxes store in."""
+    engine: str = request.param
+    return engine
+
+
+@pytest.fixture
+def sandbox_database(sandbox_engine: str, request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """A fresh PostgreSQL database for this test, or None for SQLite (see tests/conftest)."""
+    if sandbox_engine == "sqlite":
+        yield None
+        return
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.new_database()
+    yield url
+    cluster.drop_database(url)
+
+
+def stored_bytes(server: SandboxServer) -> bytes:
+    """Everything the server's database holds: its SQLite files, or every PostgreSQL row."""
+    settings = server.settings
+    if settings.database_url is None:
+        database = settings.db_path
+        files = [path for path in database.parent.iterdir() if path.name.startswith(database.name)]
+        return b"".join(path.read_bytes() for path in files)
+    with psycopg.connect(settings.database_url) as connection:
+        tables = connection.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchall()
+        rows = [
+            connection.execute(f"SELECT array_agg(t::text) FROM {table} t").fetchone()
+            for (table,) in tables
+        ]
+    return repr(rows).encode()
 
 
 def new_fingerprint() -> str:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 
 from infrai_jupyter.sandbox import SandboxServer
 
-from .conftest import activate, balance, data_of, new_fingerprint
+from .conftest import activate, balance, data_of, new_fingerprint, stored_bytes
 
 
 def test_one_trial_per_device_fingerprint(client: httpx.Client) -> None:
@@ -51,14 +50,11 @@ def test_a_lost_response_retried_with_the_clients_key_gets_the_same_working_key(
     assert retry.headers["Idempotent-Replayed"] == "true"
     assert data_of(retry) == first
     assert _works(client, first["primary_api_key"])
-    # Nothing on disk holds the key or the Idempotency-Key that recreates it.
-    database: Path = sandbox.settings.db_path
-    files = [path for path in database.parent.iterdir() if path.name.startswith(database.name)]
-    assert database in files
-    for path in files:
-        content = path.read_bytes()
-        assert first["primary_api_key"].removeprefix("ifr_pk_proj_").encode() not in content
-        assert idempotency_key.encode() not in content
+    # Nothing stored holds the key or the Idempotency-Key that recreates it.
+    stored = stored_bytes(sandbox)
+    assert first["account_id"].encode() in stored
+    assert first["primary_api_key"].removeprefix("ifr_pk_proj_").encode() not in stored
+    assert idempotency_key.encode() not in stored
 
 
 def test_a_replay_with_a_guessable_idempotency_key_never_hands_out_the_key(

@@ -183,6 +183,7 @@ def test_pathological_json_is_a_400_not_a_crash(
     assert envelope(response)["error"]["code"] == ErrorCode.INVALID_REQUEST.value
 
 
+@pytest.mark.parametrize("sandbox_engine", ["sqlite"])  # file modes: SQLite's alone
 def test_the_database_is_readable_by_its_owner_only(
     client: httpx.Client, account: Account, sandbox: SandboxServer
 ) -> None:

@@ -18,7 +18,19 @@ from .conftest import activate, balance, create_topup
 
 
 @pytest.fixture
-def shell_sandbox(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def database(sandbox_database: str | None, tmp_path: Path) -> str:
+    """What ``--db`` names: a SQLite file, or this test's PostgreSQL database."""
+    return sandbox_database or str(tmp_path / "cli.sqlite3")
+
+
+def _settings(database: str) -> SandboxSettings:
+    if database.startswith("postgresql://"):
+        return SandboxSettings(database_url=database)
+    return SandboxSettings(db_path=Path(database))
+
+
+@pytest.fixture
+def shell_sandbox(database: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -27,7 +39,7 @@ def shell_sandbox(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]
             "--port",
             "0",
             "--db",
-            str(tmp_path / "cli.sqlite3"),
+            database,
             "--trial-credit",
             "3.50",
         ],
@@ -88,9 +100,9 @@ def test_a_bad_trial_credit_is_refused_in_the_words_the_magics_use(
     assert not (tmp_path / "x").exists()
 
 
-def _serve(database: Path, *options: str) -> tuple[str, subprocess.Popen[str]]:
+def _serve(database: str, *options: str) -> tuple[str, subprocess.Popen[str]]:
     """Start the CLI on a free port; return its URL (from its first line) and process."""
-    command = [sys.executable, "-m", "infrai_jupyter.sandbox", "--port", "0", "--db", str(database)]
+    command = [sys.executable, "-m", "infrai_jupyter.sandbox", "--port", "0", "--db", database]
     process = subprocess.Popen(
         [*command, *options],
         stdout=subprocess.PIPE,
@@ -102,11 +114,10 @@ def _serve(database: Path, *options: str) -> tuple[str, subprocess.Popen[str]]:
 
 
 def test_a_request_cut_off_by_kill_9_blocks_its_key_for_no_one_after_a_restart(
-    tmp_path: Path,
+    database: str,
 ) -> None:
-    database = tmp_path / "killed.sqlite3"
     with (
-        SandboxServer(SandboxSettings(db_path=database)) as setup,
+        SandboxServer(_settings(database)) as setup,
         httpx.Client(base_url=setup.url, timeout=30) as client,
     ):
         account = activate(client)
@@ -142,9 +153,9 @@ def test_a_request_cut_off_by_kill_9_blocks_its_key_for_no_one_after_a_restart(
         restarted.communicate(timeout=30)
 
 
-def test_a_teacher_sets_the_public_address_and_the_limits(tmp_path: Path) -> None:
+def test_a_teacher_sets_the_public_address_and_the_limits(database: str) -> None:
     url, process = _serve(
-        tmp_path / "class.sqlite3",
+        database,
         "--public-url",
         "https://class.example/sandbox/",
         "--activations-per-minute",

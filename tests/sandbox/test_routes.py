@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 import httpx
+import psycopg
 import pytest
 
 from infrai_jupyter.contract import ROUTES, ErrorCode, Route
@@ -169,6 +170,7 @@ def test_missing_body_is_a_422_naming_the_body(client: httpx.Client) -> None:
     assert error["details"]["fields"][0]["field"] == "body"
 
 
+@pytest.mark.parametrize("sandbox_engine", ["sqlite"])  # deletes the SQLite file
 def test_uncaught_exception_is_a_500_envelope_without_internals(
     client: httpx.Client, account: Account, sandbox: SandboxServer
 ) -> None:
@@ -210,6 +212,7 @@ def test_latency_is_measured(sandbox_factory: SandboxFactory) -> None:
         assert envelope(response)["metadata"]["latency_ms"] >= 300
 
 
+@pytest.mark.parametrize("sandbox_engine", ["sqlite"])  # deletes the SQLite file
 def test_a_database_deleted_under_a_running_server_is_not_silently_recreated(
     client: httpx.Client, account: Account, sandbox: SandboxServer
 ) -> None:
@@ -219,3 +222,28 @@ def test_a_database_deleted_under_a_running_server_is_not_silently_recreated(
     response = client.post("/v1/activate", json={"device_fingerprint": "e" * 32})
     error_of(response, 500, ErrorCode.INTERNAL_ERROR)
     assert not database.exists()
+
+
+@pytest.mark.parametrize("sandbox_engine", ["postgresql"])  # SQLite has no connection to lose
+def test_a_lost_database_connection_is_a_retriable_503(sandbox_factory: SandboxFactory) -> None:
+    sandbox = sandbox_factory(instance_lease_seconds=3600)  # no heartbeat during the test
+    assert sandbox.settings.database_url is not None
+    with httpx.Client(base_url=sandbox.url, timeout=30) as client:
+        account = activate(client)
+        with psycopg.connect(sandbox.settings.database_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        headers = {**account.headers, "Idempotency-Key": "after-the-outage"}
+        answers = [client.post("/v1/account/topup", json={"amount_usd": 3}, headers=headers)]
+        while answers[-1].status_code == 503 and len(answers) < 20:
+            answers.append(
+                client.post("/v1/account/topup", json={"amount_usd": 3}, headers=headers)
+            )
+        lost = error_of(answers[0], 503, ErrorCode.INTERNAL_ERROR)
+        assert "Retry" in lost["message"] and answers[0].headers["Retry-After"] == "1"
+        assert "psycopg" not in answers[0].text and "terminat" not in answers[0].text
+        created = data_of(answers[-1])
+        listed = data_of(client.get("/v1/account/topups", headers=account.headers))["items"]
+        assert [item["topup_id"] for item in listed] == [created["topup_id"]]

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import socket
-import sqlite3
-from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,8 +10,6 @@ import httpx
 import pytest
 
 from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
-from infrai_jupyter.sandbox.sqlite import MIGRATIONS
-from infrai_jupyter.sandbox.store import StoreError
 
 from .conftest import SandboxFactory, activate, balance, create_topup, data_of, pay
 
@@ -33,49 +28,6 @@ def test_a_restart_keeps_balances_keys_and_topups(sandbox_factory: SandboxFactor
         assert topup["checkout_url"].startswith(second.url)
         pay(client, pending)
         assert balance(client, account) == Decimal("31.50")
-
-
-def test_a_database_from_the_first_release_keeps_its_accounts(tmp_path: Path) -> None:
-    """Upgrading the sandbox keeps a classroom's accounts, keys and balances."""
-    database = tmp_path / "v1.sqlite3"
-    key = "ifr_pk_proj_" + "k" * 43
-    with closing(sqlite3.connect(database)) as connection, connection:
-        for statement in MIGRATIONS[0]:
-            connection.execute(statement)
-        connection.execute("PRAGMA user_version = 1")
-        connection.execute(
-            "INSERT INTO accounts VALUES ('acct_1', 'proj_1', 'free', 1234, 'western',"
-            " 'funding', '2026-01-01T00:00:00+00:00')"
-        )
-        connection.execute(
-            "INSERT INTO api_keys VALUES ('key_1', 'acct_1', ?, 'primary', '[]', 'ifr…',"
-            " '2026-01-01T00:00:00+00:00')",
-            (hashlib.sha256(key.encode()).hexdigest(),),
-        )
-    with (
-        SandboxServer(SandboxSettings(db_path=database)) as server,
-        httpx.Client(base_url=server.url, timeout=30) as client,
-    ):
-        headers = {"Authorization": f"Bearer {key}"}
-        assert data_of(client.get("/v1/account/balance", headers=headers))["balance_usd"] == (
-            Decimal("12.34")
-        )
-        upgraded = client.post(
-            "/v1/account/tier/upgrade",
-            json={"target_tier": "free"},
-            headers={**headers, "Idempotency-Key": "after-upgrade"},
-        )
-        assert data_of(upgraded)["account_id"] == "acct_1"
-    with closing(sqlite3.connect(database)) as connection:
-        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-
-
-def test_a_database_from_a_newer_release_is_refused(tmp_path: Path) -> None:
-    database = tmp_path / "newer.sqlite3"
-    with sqlite3.connect(database) as connection:
-        connection.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
-    with pytest.raises(StoreError, match="newer"):
-        SandboxServer(SandboxSettings(db_path=database)).start()
 
 
 def test_stop_shuts_down_and_frees_the_port(tmp_path: Path) -> None:
