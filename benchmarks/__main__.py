@@ -31,18 +31,23 @@ IN_PROCESS = ("client_overhead", "load_ext", "render_keys_table")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Run every benchmark, print the table and write results.json.",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the harness")
     parser.add_argument(
         "--engines",
         default=",".join(ENGINES),
         type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+        metavar="ENGINE,…",
         help="databases for the sandbox benchmarks (default: %(default)s)",
     )
     parser.add_argument(
         "--out",
         type=Path,
         default=REPO_ROOT / "benchmarks" / "results.json",
+        metavar="PATH",
         help="where to write the results (default: benchmarks/results.json)",
     )
     return parser
