@@ -83,7 +83,7 @@ _RULES = """
   --infrai-subtle:color-mix(in srgb,var(--infrai-fg) 5%%,var(--infrai-bg));
   --infrai-tone:var(--infrai-border);
   --infrai-label:color-mix(in srgb,var(--infrai-fg) 84%%,var(--infrai-bg));
-  --infrai-shadow:color-mix(in srgb,var(--infrai-fg) 30%%,transparent);
+  --infrai-shadow:color-mix(in srgb,var(--infrai-fg) 45%%,transparent);
   box-sizing:border-box; display:block; width:%(width)s; margin:4px 0; overflow:hidden;
   text-align:left;
   border:1px solid var(--infrai-border); border-radius:8px;
@@ -126,9 +126,9 @@ _RULES = """
   linear-gradient(to right,var(--infrai-bg) 30%%,transparent) left/32px 100%% no-repeat local,
   linear-gradient(to left,var(--infrai-bg) 30%%,transparent) right/32px 100%% no-repeat local,
   radial-gradient(farthest-side at 0 50%%,var(--infrai-shadow),transparent)
-  left/12px 100%% no-repeat,
+  left/16px 100%% no-repeat,
   radial-gradient(farthest-side at 100%% 50%%,var(--infrai-shadow),transparent)
-  right/12px 100%% no-repeat; background-color:var(--infrai-bg)}
+  right/16px 100%% no-repeat; background-color:var(--infrai-bg)}
 .infrai-card div.infrai-table-scroll:focus-visible{outline:2px solid var(--infrai-accent);
   outline-offset:2px}
 .infrai-card table.infrai-table{width:100%%; margin:0; border:0; border-collapse:collapse;
@@ -138,6 +138,7 @@ _RULES = """
 .infrai-card table.infrai-table th{background:transparent; color:var(--infrai-label);
   font-weight:600; font-size:12px; border-bottom:1px solid var(--infrai-border)}
 .infrai-card table.infrai-table tbody tr{background:transparent}
+.infrai-card table.infrai-table code.infrai-code{white-space:nowrap}
 .infrai-card table.infrai-table tbody tr+tr td{border-top:1px solid var(--infrai-border)}
 .infrai-card p.infrai-empty{margin:0; color:var(--infrai-label); font-style:italic}
 .infrai-card div.infrai-actions{display:flex; flex-wrap:wrap; align-items:center; gap:8px}
@@ -190,6 +191,8 @@ CARD_CSS = _minify(
 # The top-up form wears the card's frame: same palette, width, border, header and type sizes.
 # Its rules are scoped to ``.infrai-form`` (the form's own class), so nothing else on the
 # page changes; ipywidgets' buttons and inputs keep their look apart from focus and errors.
+# JupyterLab pads rendered HTML 20px on the right but not a widget's output: in an output
+# area the form gives up the same 20px, so it lines up with the cards above and below it.
 _FORM_RULES = """
 .infrai-form{%(light)s %(resolved)s
   --infrai-label:color-mix(in srgb,var(--infrai-fg) 84%%,var(--infrai-bg));
@@ -199,7 +202,9 @@ _FORM_RULES = """
   font-family:var(--jp-ui-font-family,var(--vscode-font-family,system-ui,sans-serif))}
 %(dark_selectors)s{%(dark)s}
 @media (prefers-color-scheme:dark){%(prefers_dark)s{%(dark)s}}
-.infrai-form .infrai-form-style{display:none}
+.jp-OutputArea-output>.infrai-form{width:min(calc(100%% - 20px),40rem)}
+.infrai-form .widget-html.infrai-form-heading{margin:0}
+.infrai-form .infrai-form-row>.widget-text{flex:0 0 auto}
 .infrai-form div.infrai-form-header{display:flex; flex-wrap:wrap; align-items:baseline;
   gap:2px 10px; padding:9px 14px; border-bottom:1px solid var(--infrai-border);
   background:color-mix(in srgb,var(--infrai-fg) 5%%,var(--infrai-bg))}

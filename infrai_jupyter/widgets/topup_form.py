@@ -92,7 +92,8 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._watch: PaymentWatch | None = None
 
         self.heading = HTML(STYLE_HTML + HEADER_HTML)
-        self.amount = self._field("amount", "e.g. 25", "9em")
+        self.heading.add_class("infrai-form-heading")
+        self.amount = self._field("amount", "e.g. 25", "17em")
         self.amount_error = HTML()
         self.preset_buttons = [self._preset_button(value) for value in presets]
         self.return_url = self._field(
