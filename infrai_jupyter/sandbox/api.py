@@ -10,7 +10,12 @@ for its fraction of a cent instead of becoming the float 20.0 first.
 Failed authentication is limited per client address (``auth_failures_per_minute``):
 past the limit every keyed request from that address gets 429 with the real time left,
 before its key is looked up, so a guesser learns nothing more that minute. Activation,
-which needs no key, is limited per address too (``activations_per_minute``).
+which needs no key, is limited per address too (``activations_per_minute``). These
+counts are kept by each worker process (see ``context.RateLimiter``).
+
+A teacher's scenarios (``admin``) are read from the database on every call, so they
+hold across workers: "fail the next N calls" consumes exactly N, whichever worker
+answers.
 """
 
 from __future__ import annotations
@@ -38,10 +43,11 @@ from infrai_jupyter.contract import (
     UpgradeRequest,
 )
 
-from . import service
+from . import admin, service
 from .activation import KeyReplay
+from .admin import Scenarios
 from .context import Sandbox, base_url_of, client_address, sandbox_of
-from .envelopes import ApiError, envelope_response, success_payload
+from .envelopes import ApiError, envelope_response, success_payload, unavailable
 from .idempotency import StoredResponse, execute_once, identify
 from .results import (
     account_summary,
@@ -130,36 +136,53 @@ def _too_many(retry_after: int, message: str) -> ApiError:
     )
 
 
-def _account_of_key(sandbox: Sandbox, address: str, key: str) -> Account | None:
-    """Look the key up, unless this address failed too often: then 429 without looking."""
-    wait = sandbox.auth_failures.blocked_for(address)
-    if wait is not None:
-        raise _too_many(wait, "Too many failed authentications from this address")
+def _fail_if_asked(sandbox: Sandbox, scenarios: Scenarios) -> None:
+    """Answer 503 if a teacher asked for the next calls to fail and one is left."""
+    if scenarios.fail_next_calls <= 0:
+        return
+    with sandbox.store.transaction() as tx:
+        failing = tx.consume_scenario(admin.FAIL_CALLS)
+    if failing:
+        raise unavailable(
+            "The sandbox is failing this call on purpose (a scenario your teacher set); "
+            "retry shortly."
+        )
+
+
+def _scenarios(sandbox: Sandbox) -> Scenarios:
     with sandbox.store.transaction(write=False) as tx:
-        account = tx.find_account_by_key(service.sha256(key))
-    if account is None:
-        sandbox.auth_failures.count(address)
-    return account
+        return Scenarios.from_values(tx.get_scenarios())
 
 
 def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Account:
-    """The account of the bearer key, or 401 (429 after repeated failures); then the
-    optional per-key rate limit."""
-    sandbox = sandbox_of(request)
-    account = None
+    """The account of the bearer key, or 401 (429 after repeated failures from the
+    address, before the key is looked up); then the optional per-key rate limit.
+
+    One read transaction finds the key and the teacher's scenarios together.
+    """
+    sandbox, address = sandbox_of(request), client_address(request)
     if credentials is not None:
-        account = _account_of_key(sandbox, client_address(request), credentials.credentials)
-    if account is None or credentials is None:
+        wait = sandbox.auth_failures.blocked_for(address)
+        if wait is not None:
+            raise _too_many(wait, "Too many failed authentications from this address")
+    key_hash = service.sha256(credentials.credentials) if credentials else None
+    with sandbox.store.transaction(write=False) as tx:
+        scenarios = Scenarios.from_values(tx.get_scenarios())
+        account = tx.find_account_by_key(key_hash) if key_hash else None
+    _fail_if_asked(sandbox, scenarios)
+    if account is None or key_hash is None:
+        if key_hash is not None:
+            sandbox.auth_failures.count(address)
         raise ApiError(
             401,
             ErrorCode.UNAUTHENTICATED,
             "Missing or unknown project key. Send 'Authorization: Bearer ifr_pk_proj_…': "
             "activate (POST /v1/activate, or %infrai_activate) or set INFRAI_API_KEY.",
         )
-    retry_after = sandbox.rate_limiter.retry_after(service.sha256(credentials.credentials))
+    retry_after = sandbox.rate_limiter.retry_after(key_hash, scenarios.rate_limit_per_minute)
     if retry_after is not None:
         raise _too_many(retry_after, "Too many requests for this key")
     return account
@@ -215,6 +238,7 @@ def build_router() -> APIRouter:
         request: Request, body: ActivateRequest, idempotency_key: IdempotencyKey = None
     ) -> JSONResponse:
         sandbox = sandbox_of(request)
+        _fail_if_asked(sandbox, _scenarios(sandbox))
         wait = sandbox.activations.retry_after(client_address(request))
         if wait is not None:
             raise _too_many(wait, "Too many activations from this address")

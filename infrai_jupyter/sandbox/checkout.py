@@ -10,8 +10,10 @@ Every form carries a hidden ``form_token``: an HMAC of what it acts on under the
 database's secret. A page from another site can make a browser POST here but cannot
 read our pages, so it cannot know the token: such a POST gets 403 and changes nothing.
 A top-up unpaid after ``pending_topup_ttl_seconds`` has expired: its page says so and
-Pay does nothing. Every interpolated value goes through ``html.escape``; links and
-redirects name this server's own address (``context.base_url_of``).
+Pay does nothing. While a teacher's "decline the next checkout" is pending (``admin``),
+Pay answers 402 with the page again: nothing moved, and it can be tried again. Every
+interpolated value goes through ``html.escape``; links and redirects name this server's
+own address (``context.base_url_of``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from infrai_jupyter.contract.money import AmountError, parse_amount
 
-from . import service
+from . import admin, service
 from .context import Sandbox, base_url_of, checkout_url, sandbox_of
 from .store import Account, Topup
 
@@ -178,6 +180,18 @@ def _checkout_page(sandbox: Sandbox, topup: Topup, balance_cents: int) -> HTMLRe
     return _page("Checkout", body)
 
 
+def _declined_page(sandbox: Sandbox, topup: Topup) -> HTMLResponse:
+    """A declined payment (a teacher's scenario): nothing moved, and Pay may be tried again."""
+    amount = escape(f"${service.usd(topup.amount_cents)}")
+    body = (
+        f'<h1>Payment declined</h1><div class="amount">{amount}</div>'
+        '<p class="error" role="alert">The payment was declined (a scenario your teacher '
+        "set); nothing was charged. Try again, or cancel.</p>"
+        f"{_pay_forms(sandbox, topup, amount)}"
+    )
+    return _page("Payment declined", body, 402)
+
+
 def _add_funds_page(
     sandbox: Sandbox, token: str, error: str | None = None, amount: str = ""
 ) -> HTMLResponse:
@@ -216,6 +230,11 @@ def build_router() -> APIRouter:
     def settle(request: Request, topup_id: str, pay: bool) -> Response:
         sandbox = sandbox_of(request)
         with sandbox.store.transaction() as tx:
+            topup = tx.get_topup(topup_id)
+            payable = topup is not None and service.as_seen(topup, sandbox.settings).state
+            if pay and payable == "requires_payment" and tx.consume_scenario(admin.DECLINE):
+                assert topup is not None
+                return _declined_page(sandbox, topup)
             topup = service.settle_topup(tx, sandbox.settings, topup_id, pay=pay)
         if topup is None:
             return _not_found()

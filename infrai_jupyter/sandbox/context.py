@@ -26,7 +26,9 @@ class RateLimiter:
     """At most ``limit`` events per name per minute; the minute starts at a name's first event.
 
     Windows start per name rather than on clock minutes, so a burst is never split in two
-    by a minute boundary. In memory: limits reset when the sandbox restarts.
+    by a minute boundary. In memory, per process: limits reset when the sandbox restarts,
+    and with ``--workers N`` each worker counts on its own, so a client spread over all
+    workers may make up to N times the limit.
     """
 
     def __init__(self, limit: int | None, clock: Callable[[], float] = time.monotonic) -> None:
@@ -35,37 +37,41 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._windows: dict[str, tuple[float, int]] = {}
 
-    def retry_after(self, name: str) -> int | None:
-        """Count one event; return seconds to wait if it is over the limit, else None."""
+    def retry_after(self, name: str, limit: int | None = None) -> int | None:
+        """Count one event; return seconds to wait if it is over the limit, else None.
+
+        ``limit`` replaces the configured one for this call (a teacher's scenario).
+        """
+        limit = self._limit if limit is None else limit
         with self._lock:
-            wait = self._blocked_for(name)
+            wait = self._blocked_for(name, limit)
             if wait is None:
-                self._count(name)
+                self._count(name, limit)
             return wait
 
     def blocked_for(self, name: str) -> int | None:
         """Seconds until ``name`` may act again, or None if it is under the limit."""
         with self._lock:
-            return self._blocked_for(name)
+            return self._blocked_for(name, self._limit)
 
     def count(self, name: str) -> None:
         """Record one event for ``name``."""
         with self._lock:
-            self._count(name)
+            self._count(name, self._limit)
 
     def _window(self, name: str, now: float) -> tuple[float, int]:
         started, count = self._windows.get(name, (now, 0))
         return (now, 0) if now - started >= _WINDOW_SECONDS else (started, count)
 
-    def _blocked_for(self, name: str) -> int | None:
-        if self._limit is None:
+    def _blocked_for(self, name: str, limit: int | None) -> int | None:
+        if limit is None:
             return None
         now = self._clock()
         started, count = self._window(name, now)
-        return max(1, math.ceil(started + _WINDOW_SECONDS - now)) if count >= self._limit else None
+        return max(1, math.ceil(started + _WINDOW_SECONDS - now)) if count >= limit else None
 
-    def _count(self, name: str) -> None:
-        if self._limit is None:
+    def _count(self, name: str, limit: int | None) -> None:
+        if limit is None:
             return
         now = self._clock()
         if len(self._windows) > _PRUNE_ABOVE:  # many names (addresses): forget finished minutes

@@ -53,6 +53,10 @@ SQLITE_MIGRATIONS: tuple[tuple[str, ...], ...] = (
             heartbeat_at REAL NOT NULL)""",
         "CREATE TABLE server_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
     ),
+    (
+        # Scenario switches a teacher sets (admin); in the database, so every worker sees them.
+        "CREATE TABLE scenarios (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    ),
 )
 
 POSTGRES_MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -91,5 +95,9 @@ POSTGRES_MIGRATIONS: tuple[tuple[str, ...], ...] = (
             instance_id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL,
             heartbeat_at DOUBLE PRECISION NOT NULL)""",
         "CREATE TABLE server_secrets (name TEXT PRIMARY KEY, value BYTEA NOT NULL)",
+    ),
+    (
+        # Scenario switches a teacher sets (admin); in the database, so every worker sees them.
+        "CREATE TABLE scenarios (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     ),
 )

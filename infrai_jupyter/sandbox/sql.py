@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from infrai_jupyter.contract import TopupState
 
-from .store import Account, IdempotencyRecord, Instance, ProjectKey, Topup
+from .store import Account, IdempotencyRecord, Instance, LedgerEntry, ProjectKey, Topup
 
 
 class Cursor(Protocol):
@@ -256,6 +256,51 @@ class SqlTransaction:
             "UPDATE topups SET state = ?, updated_at = ? WHERE topup_id = ?",
             (state, _timestamp(at), topup_id),
         )
+
+    def list_accounts(self) -> list[Account]:
+        rows = self._run(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM accounts ORDER BY created_at, account_id"
+        ).fetchall()
+        return [_account(row) for row in rows]
+
+    def list_ledger(self) -> list[LedgerEntry]:
+        rows = self._run(
+            "SELECT entry_id, account_id, amount_cents, reason, reference, created_at"
+            " FROM ledger ORDER BY entry_id"
+        ).fetchall()
+        return [LedgerEntry(*row) for row in rows]
+
+    def cancel_pending_topups(self, at: datetime) -> int:
+        """Cancel every top-up still waiting for payment; return how many."""
+        cursor = self._run(
+            "UPDATE topups SET state = 'canceled', updated_at = ? WHERE state = 'requires_payment'",
+            (_timestamp(at),),
+        )
+        return cursor.rowcount
+
+    def empty_class(self) -> None:
+        """Delete every account and what hangs off it; running instances and the secret stay."""
+        for table in ("ledger", "trials", "api_keys", "topups", "idempotency", "scenarios"):
+            self._run(f"DELETE FROM {table}")
+        self._run("DELETE FROM accounts")
+
+    def get_scenarios(self) -> dict[str, int]:
+        rows = self._run("SELECT name, value FROM scenarios").fetchall()
+        return {name: int(value) for name, value in rows}
+
+    def set_scenario(self, name: str, value: int) -> None:
+        self._run(
+            "INSERT INTO scenarios (name, value) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (name, value),
+        )
+
+    def consume_scenario(self, name: str) -> bool:
+        """Use one of a counted scenario's remaining occurrences, if any is left."""
+        cursor = self._run(
+            "UPDATE scenarios SET value = value - 1 WHERE name = ? AND value > 0", (name,)
+        )
+        return cursor.rowcount == 1
 
     def _one_account(self, condition: str, value: str) -> Account | None:
         row = self._run(
