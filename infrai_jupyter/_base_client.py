@@ -28,6 +28,7 @@ from ._requester import ResultT
 from ._version import __version__
 from ._wire import canonical_json, fields_of, parse_envelope, retry_delay
 from .contract import (
+    HOSTED_BASE_URL,
     IDEMPOTENCY_KEY_HEADER,
     PROJECT_KEY_PREFIX,
     ROUTES,
@@ -62,10 +63,43 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 _HEADER_TOKEN = re.compile(r"[!-~]+")
+_REGION_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
 _USE_KEY_FIX = "Pass the full project key (ifr_pk_proj_...) as activation returned it."
 
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
+
+TRANSPORT_LOGGERS = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+"""The loggers of httpx and httpcore: at DEBUG, httpcore logs every response header."""
+
+
+class RedactKeysFilter(logging.Filter):
+    """Masks project keys in a log line: a server may echo the key in a response header."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_keys(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def guard_transport_logs() -> None:
+    """Put :class:`RedactKeysFilter` on httpx's and httpcore's loggers, once.
+
+    A logger's filters see only its own records, so each logger gets one.
+    """
+    for name in TRANSPORT_LOGGERS:
+        transport_logger = logging.getLogger(name)
+        if not any(isinstance(item, RedactKeysFilter) for item in transport_logger.filters):
+            transport_logger.addFilter(RedactKeysFilter())
 
 
 class SharedHttp(Generic[HttpT]):
@@ -117,6 +151,7 @@ class BaseClient(Generic[HttpT]):
         max_response_bytes: int,
         http_client: HttpT,
     ) -> None:
+        guard_transport_logs()
         self._config = resolve_config(api_key, base_url)
         check_base_url(self._config.base_url)
         self._set_limits(timeout, max_retries)
@@ -323,18 +358,25 @@ class BaseClient(Generic[HttpT]):
         if is_withheld_key(key):
             return
         self.use_key(key, "activation")
-        self._config = replace(self._config, region=result.region)
+        # A region is a short lowercase name; anything else (a key, an escape) stays out.
+        region = result.region if _REGION_NAME.fullmatch(result.region) else self._config.region
+        self._config = replace(self._config, region=region)
         if write:
             save_activation(
                 StoredCredentials(
                     api_key=key,
                     base_url=self.base_url,
-                    region=result.region,
+                    region=region,
                     account_id=result.account_id,
                     project_id=result.project_id,
-                    sandbox=result.metadata.vendor == "sandbox",
+                    # Only the hosted API's key may replace a saved hosted key: any other
+                    # server (a sandbox, or one that claims to be real) saves as a sandbox.
+                    sandbox=result.metadata.vendor == "sandbox" or not self._is_hosted(),
                 )
             )
+
+    def _is_hosted(self) -> bool:
+        return self.base_url.rstrip("/") == HOSTED_BASE_URL
 
 
 def translate_transport_error(

@@ -21,7 +21,7 @@ from typing import Any, TypeGuard
 
 from pydantic import ValidationError
 
-from .contract import ErrorBody, Metadata
+from .contract import ErrorBody, Metadata, is_absurd_number
 from .errors import InfraiError, MalformedResponseError, status_error_class
 
 INITIAL_RETRY_DELAY = 0.5
@@ -31,9 +31,6 @@ MAX_RETRY_AFTER = 60.0
 
 MAX_NESTING = 32
 """The deepest nesting of arrays and objects read from an answer (the envelope needs 5)."""
-
-MAX_NUMBER = 2**63
-"""Numbers in an answer must be smaller than this in magnitude."""
 
 
 def _json_default(value: object) -> object:
@@ -141,8 +138,10 @@ def _unreadable_value(document: object) -> str | None:
     """Why the client refuses a parsed document before reading it, or ``None``.
 
     Nesting is bounded (so nothing that walks a result later can recurse too deep)
-    and so are numbers: none of the API's fields needs one beyond 2**63, and a
-    bounded number can always be rounded to cents without a ``decimal`` error.
+    and so are the numbers of ``data`` and ``metadata``: none of the API's fields
+    needs one beyond 2**63, and a bounded number rounds to cents without a ``decimal``
+    error. An error's free-form ``details`` keep the error typed: the error itself
+    drops such numbers (see :func:`~infrai_jupyter.contract.clean_server_data`).
     """
     pending: list[tuple[str, object, int]] = [("", document, 0)]
     while pending:
@@ -153,7 +152,7 @@ def _unreadable_value(document: object) -> str | None:
             pending += [(_join(path, str(name)), item, depth + 1) for name, item in value.items()]
         elif isinstance(value, list):
             pending += [(f"{path}[{index}]", item, depth + 1) for index, item in enumerate(value)]
-        elif _is_number(value) and Decimal(value).copy_abs() >= MAX_NUMBER:
+        elif _is_number(value) and not path.startswith("error.") and is_absurd_number(value):
             shown = str(value) if len(str(value)) <= 24 else f"{str(value)[:20]}…"
             return f"its '{path}' holds {shown}, a number beyond any the API sends"
     return None

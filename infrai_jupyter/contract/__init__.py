@@ -38,7 +38,13 @@ from .routes import (
     ROUTES,
     Route,
 )
-from .text import TEXT_LIMIT, TOKEN_LIMIT, clean_server_data, clean_server_text
+from .text import (
+    TEXT_LIMIT,
+    TOKEN_LIMIT,
+    clean_server_data,
+    clean_server_text,
+    is_absurd_number,
+)
 
 __all__ = [
     "HOSTED_BASE_URL",
@@ -74,6 +80,7 @@ __all__ = [
     "clean_server_data",
     "clean_server_text",
     "dollars",
+    "is_absurd_number",
     "mask_key",
     "parse_amount",
     "redact_keys",

@@ -88,6 +88,17 @@ def _quote(text: str) -> str:
     return f"“{shown}”"
 
 
+MONEY_LIMIT = Decimal(2**63)
+"""No amount of dollars reaches this in magnitude; anything beyond is not money."""
+
+
+def _finite_amount(value: Decimal) -> Decimal:
+    """Refuse NaN, infinities and absurd amounts: rounding one to cents would raise."""
+    if not value.is_finite() or value.copy_abs() >= MONEY_LIMIT:
+        raise ValueError("not an amount of dollars")
+    return value
+
+
 def _as_json_number(value: Decimal) -> float:
     # A two-decimal amount below 2**53 cents survives the float repr exactly.
     return float(value)
@@ -95,6 +106,7 @@ def _as_json_number(value: Decimal) -> float:
 
 Money = Annotated[
     Decimal,
+    AfterValidator(_finite_amount),
     AfterValidator(dollars),
     PlainSerializer(_as_json_number, return_type=float, when_used="json"),
 ]
@@ -103,6 +115,7 @@ in Python, a JSON number with at most two decimals."""
 
 ExactUsd = Annotated[
     Decimal,
+    AfterValidator(_finite_amount),
     PlainSerializer(_as_json_number, return_type=float, when_used="json"),
 ]
 """A dollar amount kept exactly as sent, such as a call's ``cost_usd`` of ``0.0004``:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 from typing import Any
 
 from .keys import redact_keys
+from .money import MONEY_LIMIT
 
 TEXT_LIMIT = 500
 """Characters kept of a message or other free text."""
@@ -47,10 +49,23 @@ def clean_server_text(text: object, limit: int = TEXT_LIMIT) -> str:
     return line if len(line) <= limit else line[: limit - 1] + _ELLIPSIS
 
 
+def is_absurd_number(value: int | float | Decimal) -> bool:
+    """Whether no field of the API could hold ``value``: not finite, or 2**63 or more."""
+    try:
+        number = Decimal(value)
+    except (ValueError, ArithmeticError):
+        return True
+    return not number.is_finite() or number.copy_abs() >= MONEY_LIMIT
+
+
 def clean_server_data(value: Any, depth: int = 0) -> Any:
-    """An error's ``details`` with every string (keys of objects too) cleaned and capped."""
+    """An error's ``details`` with every string (keys of objects too) cleaned and capped,
+    and numbers no field could hold (NaN, 1e999) dropped as ``None``, so code that
+    reads an amount from them (a top-up suggestion) never meets one."""
     if isinstance(value, str):
         return clean_server_text(value)
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return None if is_absurd_number(value) else value
     if depth >= DEPTH_LIMIT and isinstance(value, (dict, list)):
         return _ELLIPSIS
     if isinstance(value, dict):

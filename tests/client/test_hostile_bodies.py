@@ -13,7 +13,7 @@ import pytest
 
 from infrai_jupyter import AsyncInfraiClient, InfraiClient
 from infrai_jupyter.contract import PROJECT_KEY_PREFIX
-from infrai_jupyter.errors import MalformedResponseError
+from infrai_jupyter.errors import InsufficientCreditError, MalformedResponseError
 
 from .conftest import envelope, error_envelope, maybe_await, opened
 from .hostile import Connection, HostileServer, Script, response_head
@@ -55,13 +55,8 @@ BODIES: dict[str, tuple[bytes, int, str]] = {
     "NaN": (balance_body("NaN"), 200, "NaN"),
     "Infinity": (balance_body("Infinity"), 200, "Infinity"),
     "-Infinity in a cost": (balance_body("2", "-Infinity"), 200, "-Infinity"),
-    "an absurd amount in an error's details": (
-        json.dumps(error_envelope("INSUFFICIENT_CREDIT", "Top up.", missing_usd="MISSING"))
-        .replace('"MISSING"', "1e27")
-        .encode(),
-        402,
-        "'error.details.missing_usd' holds",
-    ),
+    'a balance of "1e27" as text': (balance_body('"1e27"'), 200, "data.balance_usd"),
+    'a balance of "sNaN" as text': (balance_body('"sNaN"'), 200, "data.balance_usd"),
     "a cost that is not a number": (balance_body("2", '"free"'), 200, "metadata.cost_usd"),
 }
 
@@ -86,3 +81,17 @@ async def test_a_cost_below_a_cent_from_a_real_socket_stays_exact(
     balance = await balance_from(kind, hostile(answering(balance_body("2.5", "0.0004"))))
     assert str(balance.metadata.cost_usd) == "0.0004"  # type: ignore[attr-defined]
     assert str(balance.balance_usd) == "2.50"  # type: ignore[attr-defined]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("missing", ["1e999", "-1e27", str(10**30)])
+async def test_an_absurd_amount_in_an_errors_details_keeps_the_error_typed(
+    kind: str, missing: str, hostile: Hostile
+) -> None:
+    """Details are free-form: the error stays a credit error, the absurd number is dropped."""
+    template = json.dumps(error_envelope("INSUFFICIENT_CREDIT", "Top up.", missing_usd="@", n=1))
+    body = template.replace('"@"', missing).encode()
+    with pytest.raises(InsufficientCreditError) as raised:
+        await balance_from(kind, hostile(answering(body, 402)))
+    assert raised.value.details == {"missing_usd": None, "n": 1}
+    str(raised.value), repr(raised.value)  # neither may raise
