@@ -4,8 +4,10 @@ Resolution order, first match wins (documented in the README):
 
 1. an explicit ``api_key=`` / ``base_url=`` argument;
 2. the ``INFRAI_API_KEY`` / ``INFRAI_BASE_URL`` environment variables;
-3. ``~/.infrai/credentials``, written by ``infra.activate()``; its base URL is used
-   only together with its key, so an environment key never goes to a stored host;
+3. ``~/.infrai/credentials``, written by ``infra.activate()``: for an explicit base URL,
+   the account kept active for that server; otherwise the file's default account with
+   its own base URL (a stored base URL is used only together with its key, so an
+   environment key never goes to a stored host);
 4. no key, and the hosted API at ``https://api.infrai.cc``.
 
 Every key, whatever its source, passes :func:`~infrai_jupyter.contract.keys.check_key`
@@ -16,6 +18,10 @@ that is neither the hosted API nor this machine is logged once per key and serve
 
 The credentials file:
 
+- keeps every key the client ever received, per server, until the user forgets one
+  (:func:`forget_account`): an activation adds a key and never drops one. Its top-level
+  fields are the default account (the format of earlier versions, which a file without
+  ``accounts`` is read as); ``accounts`` lists them all, one active per server;
 - is read only if it is a regular file of at most 64 KiB (a FIFO, a device or a huge
   file is refused without hanging or filling memory), of UTF-8 JSON whose fields have
   the types the writer gives them; anything else is a ``CredentialsError`` that names
@@ -49,9 +55,37 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from ._kept_accounts import (
+    KeptAccount,
+    StoredCredentials,
+    activated,
+    active_for,
+    find,
+    keep,
+    same_server,
+)
 from .contract import HOSTED_BASE_URL, mask_key
 from .contract.keys import ApiKey, KeyFormatError, check_key
 from .errors import CredentialsError, InvalidKeyError
+
+__all__ = [
+    "API_KEY_ENV",
+    "BASE_URL_ENV",
+    "KeptAccount",
+    "ResolvedConfig",
+    "StoredCredentials",
+    "active_account",
+    "checked_key",
+    "credentials_path",
+    "device_fingerprint",
+    "forget_account",
+    "list_accounts",
+    "load_credentials",
+    "resolve_config",
+    "save_activation",
+    "use_account",
+    "write_credentials",
+]
 
 logger = logging.getLogger("infrai_jupyter")
 
@@ -64,25 +98,6 @@ FieldT = TypeVar("FieldT", str, bool)
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _POSIX_MODES = os.name == "posix"  # elsewhere mode bits say nothing about who can read
-
-
-@dataclass(frozen=True)
-class StoredCredentials:
-    """What activation saves: enough to come back tomorrow without activating again."""
-
-    api_key: str
-    base_url: str
-    region: str = "auto"
-    account_id: str = ""
-    project_id: str = ""
-    sandbox: bool = False  # a key of a local sandbox: it may never replace a real one
-
-    def __repr__(self) -> str:
-        return (
-            f"StoredCredentials(api_key='{mask_key(self.api_key)}', base_url={self.base_url!r}, "
-            f"region={self.region!r}, account_id={self.account_id!r}, "
-            f"project_id={self.project_id!r}, sandbox={self.sandbox!r})"
-        )
 
 
 @dataclass(frozen=True)
@@ -107,7 +122,24 @@ def credentials_path() -> Path:
 
 
 def load_credentials(path: Path | None = None) -> StoredCredentials | None:
-    """Read the credentials file; ``None`` when there is none.
+    """The default account of the credentials file; ``None`` when there is none."""
+    document = _load_document(path)
+    return None if document is None else document[0]
+
+
+def list_accounts(path: Path | None = None) -> list[KeptAccount]:
+    """Every kept account, in the order received, each marked active or not."""
+    document = _load_document(path)
+    return [] if document is None else document[1]
+
+
+def active_account(base_url: str, path: Path | None = None) -> StoredCredentials | None:
+    """The account kept active for the server at ``base_url``, if any."""
+    return active_for(list_accounts(path), base_url)
+
+
+def _load_document(path: Path | None) -> tuple[StoredCredentials, list[KeptAccount]] | None:
+    """Read the credentials file: its default account and every kept one; ``None`` if absent.
 
     Only a small regular file is read: a FIFO would hang the kernel and ``/dev/zero``
     fill its memory. A file (or the ``~/.infrai`` directory) open to other users is
@@ -126,56 +158,136 @@ def load_credentials(path: Path | None = None) -> StoredCredentials | None:
             except CredentialsError:  # unusable, but it may still hold a key: tighten it
                 _make_file_private(descriptor, path, None)
                 raise
-            _make_file_private(descriptor, path, stored.api_key)
+            _make_file_private(descriptor, path, stored[0].api_key)
     except FileNotFoundError:
         return None
     return stored
 
 
 def write_credentials(credentials: StoredCredentials, path: Path | None = None) -> Path:
-    """Save credentials, readable by the owner only (0600 in a 0700 directory).
+    """Make ``credentials`` the default and active account, keeping every other key.
 
-    Writers are serialised by a lock, so each one's file arrives whole; see
-    :func:`_replace_file` for how a crash leaves nothing behind.
+    The file is readable by the owner only (0600 in a 0700 directory). Writers are
+    serialised by a lock, so each one's file arrives whole; see :func:`_replace_file`
+    for how a crash leaves nothing behind.
     """
     path = path or credentials_path()
     with _writers_lock(path):
-        _replace_file(path, credentials)
+        _replace_file(path, credentials, keep(_kept_or_none(path), credentials, activate=True))
     return path
 
 
+def use_account(which: str, path: Path | None = None) -> StoredCredentials:
+    """Make the kept account ``which`` names the active one of its server, and the default.
+
+    ``which`` is an account id, a masked key, a key's last characters or a position
+    from :func:`list_accounts` counted from 1. A sandbox account never becomes the
+    default over a real one (it is active for its own server only).
+    """
+    path = path or credentials_path()
+    with _writers_lock(path):
+        default, accounts = _document_for_change(path)
+        index = find(accounts, which)
+        chosen = accounts[index].credentials
+        accounts = activated(accounts, index)
+        if not chosen.sandbox or default.sandbox:
+            default = chosen
+        _replace_file(path, default, accounts)
+    logger.info("Switched to the kept account %s in %s", mask_key(chosen.api_key), path)
+    return chosen
+
+
+def forget_account(which: str, path: Path | None = None) -> StoredCredentials:
+    """Delete one kept account from disk for good; the last one takes the file with it.
+
+    Only this removes a key. Its server's next kept account (or, for the default, any
+    other kept one) takes its place; the caller confirms with the user first.
+    """
+    path = path or credentials_path()
+    with _writers_lock(path):
+        default, accounts = _document_for_change(path)
+        gone = accounts.pop(find(accounts, which))
+        if gone.active:
+            accounts = _successor_activated(accounts, gone.credentials.base_url)
+        if not accounts:
+            path.unlink()
+        else:
+            if default.api_key == gone.credentials.api_key:
+                default = next(e for e in accounts if e.active or e is accounts[-1]).credentials
+            _replace_file(path, default, accounts)
+    logger.info("Forgot the account %s: its key is no longer in %s", gone.masked_key, path)
+    return gone.credentials
+
+
+def _successor_activated(accounts: list[KeptAccount], base_url: str) -> list[KeptAccount]:
+    """``accounts`` with the last kept one of ``base_url``'s server active, if any is left."""
+    same = [i for i, e in enumerate(accounts) if same_server(e.credentials.base_url, base_url)]
+    return activated(accounts, same[-1]) if same else accounts
+
+
+def _document_for_change(path: Path) -> tuple[StoredCredentials, list[KeptAccount]]:
+    document = _load_document(path)
+    if document is None:
+        raise CredentialsError(
+            f"No account is kept in {path}: activate one (%infrai_activate or "
+            "infra.activate()), or sign in with a key (%infrai_login)."
+        )
+    return document
+
+
+def _kept_or_none(path: Path) -> list[KeptAccount]:
+    """The kept accounts, or none when the file is missing or cannot be read.
+
+    An unreadable file is replaced by a writer, as it always was: a writer asked to
+    save a key must not fail because an older file is broken.
+    """
+    try:
+        return list_accounts(path)
+    except CredentialsError:
+        return []
+
+
 def save_activation(credentials: StoredCredentials, path: Path | None = None) -> Path | None:
-    """Save an activation's credentials, unless a sandbox key would replace a real one.
+    """Keep an activation's key, active for its server; make it the default unless a
+    sandbox key would replace a real one.
 
     A demo against the sandbox must never cost a user the key of their real account,
-    so a sandbox activation only writes where no file, or another sandbox's, exists.
-    The file is read, judged and replaced under one lock: two kernels activating at
-    once cannot both read "no real key" and let the sandbox write last. Says what it
-    did on the ``infrai_jupyter`` logger, the key masked. Returns where it wrote, or
-    ``None`` when it left the file alone.
+    so a sandbox key becomes the default only where no default, or another sandbox's,
+    exists (and is not written at all over a file that cannot be read). The file is
+    read, judged and replaced under one lock: two kernels activating at once cannot
+    both read "no real key" and let the sandbox write last. Says what it did on the
+    ``infrai_jupyter`` logger, the key masked. Returns the file when the key became the
+    default, ``None`` otherwise.
     """
     path = path or credentials_path()
     masked = mask_key(credentials.api_key)
     with _writers_lock(path):
-        if credentials.sandbox and not _replaceable_by_sandbox(path):
+        try:
+            document = _load_document(path)
+        except CredentialsError:
+            if credentials.sandbox:
+                logger.warning(
+                    "Not saving the sandbox key %s: %s cannot be read and may hold a real "
+                    "key, which a sandbox key never replaces.",
+                    masked,
+                    path,
+                )
+                return None
+            document = None  # a real key replaces a broken file, as it always did
+        default, kept = document or (credentials, [])
+        kept = keep(kept, credentials, activate=True)
+        if credentials.sandbox and not default.sandbox:
+            _replace_file(path, default, kept)
             logger.warning(
-                "Not saving the sandbox key %s: %s holds a real key (or one that cannot be "
-                "read), which a sandbox key never replaces.",
+                "Kept the sandbox key %s in %s, active for its server, but not as the "
+                "default: the default is a real key, which a sandbox key never replaces.",
                 masked,
                 path,
             )
             return None
-        _replace_file(path, credentials)
+        _replace_file(path, credentials, kept)
     logger.info("Saved credentials for %s to %s", masked, path)
     return path
-
-
-def _replaceable_by_sandbox(path: Path) -> bool:
-    try:
-        existing = load_credentials(path)
-    except CredentialsError:
-        return False
-    return existing is None or existing.sandbox
 
 
 # ------------------------------------------------------------------ reading
@@ -265,9 +377,25 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _parse(data: bytes, path: Path) -> StoredCredentials:
-    """The credentials in ``data``, every field of the type the writer gives it."""
+def _parse(data: bytes, path: Path) -> tuple[StoredCredentials, list[KeptAccount]]:
+    """The default account and every kept one in ``data``, each field of its type.
+
+    A file of an earlier version has no ``accounts``: its one account is kept, active.
+    """
     document = _json_object(data, path)
+    default = _parse_account(document, path)
+    entries = document.get("accounts", [])
+    if not isinstance(entries, list):
+        raise _unusable(path, f"{path} has accounts = {_json_kind(entries)}, not a list.")
+    kept: list[KeptAccount] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise _unusable(path, f"{path} lists {_json_kind(entry)} among its accounts.")
+        kept.append(KeptAccount(_parse_account(entry, path), _field(entry, "active", False, path)))
+    return default, keep(kept, default, activate=False)
+
+
+def _parse_account(document: dict[str, object], path: Path) -> StoredCredentials:
     api_key = document.get("api_key")
     if not isinstance(api_key, str):
         found = "no api_key" if "api_key" not in document else f"api_key = {_json_kind(api_key)}"
@@ -446,7 +574,7 @@ else:
         yield  # closing the descriptor releases the lock
 
 
-def _replace_file(path: Path, credentials: StoredCredentials) -> None:
+def _replace_file(path: Path, default: StoredCredentials, accounts: list[KeptAccount]) -> None:
     """Write a private temporary file, then swap it in: the file is always whole.
 
     The temporary file is created 0600 inside the 0700 directory; a crash before the
@@ -459,7 +587,7 @@ def _replace_file(path: Path, credentials: StoredCredentials) -> None:
     )
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as temporary:
-            json.dump(asdict(credentials), temporary, indent=2, sort_keys=True)
+            json.dump(_document(default, accounts), temporary, indent=2, sort_keys=True)
             temporary.write("\n")
             temporary.flush()
             os.fsync(temporary.fileno())
@@ -469,6 +597,11 @@ def _replace_file(path: Path, credentials: StoredCredentials) -> None:
             os.unlink(temporary_name)
         raise
     _sync_directory(path.parent)
+
+
+def _document(default: StoredCredentials, accounts: list[KeptAccount]) -> dict[str, object]:
+    kept = [{**asdict(entry.credentials), "active": entry.active} for entry in accounts]
+    return {**asdict(default), "accounts": kept}
 
 
 def _remove_leftovers(path: Path) -> None:
@@ -510,10 +643,12 @@ def resolve_config(
         destination = explicit_base_url or HOSTED_BASE_URL
         _notice_environment_key_destination(key, destination)
         return ResolvedConfig(key, API_KEY_ENV, destination)
-    stored = load_credentials(path)
-    if stored is not None and (
-        explicit_base_url is None or explicit_base_url.rstrip("/") == stored.base_url.rstrip("/")
-    ):
+    document = _load_document(path)
+    stored: StoredCredentials | None = None
+    if document is not None:
+        default, kept = document
+        stored = default if explicit_base_url is None else active_for(kept, explicit_base_url)
+    if stored is not None:
         source = str(path or credentials_path())
         return ResolvedConfig(stored.api_key, source, stored.base_url, stored.region)
     return ResolvedConfig(None, "none", explicit_base_url or HOSTED_BASE_URL)

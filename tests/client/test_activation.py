@@ -83,7 +83,7 @@ def test_activation_writes_private_credentials_and_uses_the_new_key(
     assert path == credentials_path()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    assert json.loads(path.read_text()) == {
+    account = {
         "api_key": key,
         "base_url": sandbox.url,
         "region": "china",
@@ -91,6 +91,7 @@ def test_activation_writes_private_credentials_and_uses_the_new_key(
         "project_id": result.project_id,
         "sandbox": True,
     }
+    assert json.loads(path.read_text()) == {**account, "accounts": [{**account, "active": True}]}
     assert leftovers(path.parent) == []
 
     with InfraiClient() as returning:  # a new session: no argument, no environment

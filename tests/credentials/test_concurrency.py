@@ -16,9 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from infrai_jupyter.contract import mask_key
 from infrai_jupyter.credentials import (
     StoredCredentials,
     credentials_path,
+    list_accounts,
     load_credentials,
     write_credentials,
 )
@@ -144,4 +146,8 @@ def test_save_activation_reads_the_file_only_once_it_holds_the_lock(home: Path) 
     _, errors = saver.communicate(timeout=120)
     assert saver.returncode == 0, errors
     assert load_credentials() == real
-    assert "Not saving the sandbox key" in errors
+    assert "a sandbox key never replaces" in errors
+    assert [entry.masked_key for entry in list_accounts()] == [
+        mask_key(real.api_key),
+        mask_key(canary("sandboxwaits")),
+    ]
