@@ -13,6 +13,7 @@ import uvicorn
 
 from infrai_jupyter.contract.money import AmountError, parse_amount
 
+from . import admin_cli
 from .server import bind_socket, is_loopback, url_for, uvicorn_config
 from .settings import SandboxSettings, default_db_path
 from .store import StoreError, describe, is_postgres_url, open_store
@@ -29,7 +30,8 @@ def _trial_credit(text: str) -> Decimal:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m infrai_jupyter.sandbox",
-        description="Run the local infrai sandbox API (offline demos, classes and tests).",
+        description="Run the local infrai sandbox API (offline demos, classes and tests). "
+        "The teacher's console: python -m infrai_jupyter.sandbox admin --help",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback)")
     parser.add_argument(
@@ -116,9 +118,15 @@ def _public_url(text: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse arguments, bind, print where to point a notebook, and serve until Ctrl-C."""
+    """Parse arguments, bind, print where to point a notebook, and serve until Ctrl-C.
+
+    ``admin …`` runs the teacher's console instead (see ``admin_cli``).
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["admin"]:
+        return admin_cli.main(arguments[1:])
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     if not is_loopback(args.host):
         if not args.allow_remote:
             parser.error(f"--host {args.host} is not loopback; add --allow-remote to bind it")

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +21,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from infrai_jupyter.contract import Envelope, ErrorCode
-from infrai_jupyter.sandbox import SandboxServer
+from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
 
 from .postgres_cluster import MISSING, PostgresCluster, find_binaries
 
@@ -58,6 +59,19 @@ def sandbox_database(sandbox_engine: str, request: pytest.FixtureRequest) -> Ite
     url = cluster.new_database()
     yield url
     cluster.drop_database(url)
+
+
+@pytest.fixture
+def database(sandbox_database: str | None, tmp_path: Path) -> str:
+    """What the command line's ``--db`` names: a SQLite file, or the PostgreSQL database."""
+    return sandbox_database or str(tmp_path / "cli.sqlite3")
+
+
+def settings_for(database: str, **overrides: Any) -> SandboxSettings:
+    """Settings for an in-process server on the database a ``--db`` names."""
+    if database.startswith("postgresql://"):
+        return SandboxSettings(database_url=database, **overrides)
+    return SandboxSettings(db_path=Path(database), **overrides)
 
 
 def stored_bytes(server: SandboxServer) -> bytes:

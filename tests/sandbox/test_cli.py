@@ -12,21 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
+from infrai_jupyter.sandbox import SandboxServer
 
-from .conftest import activate, balance, create_topup
-
-
-@pytest.fixture
-def database(sandbox_database: str | None, tmp_path: Path) -> str:
-    """What ``--db`` names: a SQLite file, or this test's PostgreSQL database."""
-    return sandbox_database or str(tmp_path / "cli.sqlite3")
-
-
-def _settings(database: str) -> SandboxSettings:
-    if database.startswith("postgresql://"):
-        return SandboxSettings(database_url=database)
-    return SandboxSettings(db_path=Path(database))
+from .conftest import activate, balance, create_topup, settings_for
 
 
 @pytest.fixture
@@ -117,7 +105,7 @@ def test_a_request_cut_off_by_kill_9_blocks_its_key_for_no_one_after_a_restart(
     database: str,
 ) -> None:
     with (
-        SandboxServer(_settings(database)) as setup,
+        SandboxServer(settings_for(database)) as setup,
         httpx.Client(base_url=setup.url, timeout=30) as client,
     ):
         account = activate(client)
