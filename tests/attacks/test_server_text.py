@@ -368,3 +368,45 @@ def test_a_hostile_checkout_link_is_never_clickable(
         assert_inert(html, f"the form for {link!r}")
     markdown = result._repr_markdown_()
     assert not re.search(r"\]\(\s*(javascript|data|vbscript):", markdown, re.IGNORECASE), markdown
+
+
+# ------------------------------------------------------------------ every card at once
+
+EVIL = DECEPTIVE + MARKUP + ANSI
+
+
+def every_result(hostile: HostileFactory, canary: str) -> list[tuple[str, Any]]:
+    """One result of each kind, every free-text field of which the server filled with EVIL."""
+    record = {"topup_id": EVIL, "amount_usd": 5, "state": "requires_payment", "currency": EVIL}
+    key = {"key_id": EVIL, "label": EVIL, "scopes": [EVIL], "created_at": "2026-01-01T00:00Z"}
+    summary = {"account_id": EVIL, "kind": EVIL, "status": EVIL, "tier": EVIL, "balance_usd": 1}
+    answers = {
+        "/v1/account/balance": {"balance_usd": 1, "currency": EVIL},
+        "/v1/account/topup": record,
+        "/v1/account/topups": {"items": [record, record]},
+        "/v1/account/keys": {"items": [key, key]},
+        "/v1/account/tier/upgrade": summary,
+    }
+    server = hostile(
+        lambda request: json_reply(
+            200, ok_envelope(answers[request.path], request_id=EVIL, vendor=EVIL)
+        )
+    )
+    with InfraiClient(api_key=canary, base_url=server.url, max_retries=0) as client:
+        return [
+            ("balance", client.account.balance()),
+            ("top-up", client.account.topup(amount_usd=5)),
+            ("top-ups", client.account.topups.list()),
+            ("keys", client.account.keys.list()),
+            ("account", client.account.tier.upgrade(target_tier="pro")),
+        ]
+
+
+def test_every_result_card_parses_clean(hostile: HostileFactory, canary: str) -> None:
+    for kind, result in every_result(hostile, canary):
+        html = result._repr_html_()
+        assert_inert(html, f"the {kind} card")
+        assert_no_invisible(html_texts(html), f"the {kind} card")
+        assert "\x1b" not in html and "\x1b" not in pretty(result), f"the {kind} card"
+        cards = BeautifulSoup(html, "html.parser").select("div.infrai-card")
+        assert len(cards) == 1, f"the {kind} card is {len(cards)} cards"
