@@ -67,14 +67,17 @@ def error_card(
     base_url: str,
     origin: str,
     commands: Sequence[str] = (),
+    lead: str = "",
     retry_step: str = "",
     fix_step: str = "",
     message: str | None = None,
 ) -> Card:
     """Describe ``error`` for a person: title, message, code, hint, next step, origin.
 
-    ``commands`` are what the caller offers to type (the magics: ``%infrai_topup 18.00``);
-    ``retry_step`` is shown when another attempt may succeed, ``fix_step`` when it cannot.
+    ``commands`` are what the caller offers to type (the magics: ``%infrai_topup 18.00``),
+    and ``lead`` the sentence before them: it then replaces the error's ``hint``, so the
+    next step is said once. ``retry_step`` is shown when another attempt may succeed,
+    ``fix_step`` when it cannot.
     ``message`` replaces the server's words where the caller can say it better (a 401's
     "Send 'Authorization: Bearer …'" is for developers; "no project key yet" is not).
     """
@@ -83,7 +86,7 @@ def error_card(
         kind="error",
         title=_title(error),
         fields=(CardField("Message", message or error.message), *_detail_fields(error)),
-        notes=tuple(note for note in (error.hint, step) if note),
+        notes=(lead,) if lead else tuple(note for note in (error.hint, step) if note),
         commands=tuple(commands),
         tone="error",
         footer=CardFooter(

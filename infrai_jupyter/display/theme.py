@@ -204,9 +204,10 @@ _FORM_RULES = """
 @media (prefers-color-scheme:dark){%(prefers_dark)s{%(dark)s}}
 .jp-OutputArea-output>.infrai-form{width:min(calc(100%% - 20px),40rem)}
 .infrai-form .widget-html.infrai-form-heading{margin:0}
+.infrai-form .widget-html:has(>.widget-html-content:empty){display:none}
 .infrai-form .infrai-form-row>.widget-text{flex:0 0 auto}
 .infrai-form div.infrai-form-header{display:flex; flex-wrap:wrap; align-items:baseline;
-  gap:2px 10px; padding:9px 14px; border-bottom:1px solid var(--infrai-border);
+  gap:2px 10px; padding:9px 14px; border-bottom:1px solid var(--infrai-border); line-height:1.45;
   background:color-mix(in srgb,var(--infrai-fg) 5%%,var(--infrai-bg))}
 .infrai-form div.infrai-form-header strong{font-size:13px; font-weight:600;
   color:var(--infrai-strong)}

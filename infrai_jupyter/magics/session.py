@@ -188,11 +188,13 @@ class Session:
     def error_card(self, error: InfraiError) -> Card:
         """The error card with the magics to type next; names the server it came from."""
         base_url = self.base_url()
+        lead, commands = self._next_step(error)
         return error_card(
             error,
             base_url=base_url,
             origin=self.origin(base_url, getattr(error, "vendor", "")),
-            commands=self._commands(error),
+            lead=lead,
+            commands=commands,
             message=self._refused_key_message() if isinstance(error, AuthenticationError) else None,
         )
 
@@ -224,17 +226,24 @@ class Session:
         """Like a result's origin; a refused connection to our own sandbox is still "sandbox"."""
         return "sandbox" if base_url == self.sandbox_url else origin_of(base_url, vendor)
 
-    def _commands(self, error: InfraiError) -> tuple[str, ...]:
+    def _next_step(self, error: InfraiError) -> tuple[str, tuple[str, ...]]:
+        """What to type next, and the one sentence leading to it (it replaces the error's
+        hint, which speaks to Python code rather than to a notebook)."""
         if isinstance(error, AuthenticationError):
-            return _SIGN_IN
+            return "Activate, or set a key you already have:", _SIGN_IN
         if isinstance(error, InsufficientCreditError):
-            return (topup_command(self.topup_suggestion(error)),)
+            amount = self.topup_suggestion(error)
+            return "Add funds, then run the cell again:", (topup_command(amount),)
         if isinstance(error, APITimeoutError):
-            return (f"%config InfraiMagics.timeout = {max(60, round(self.timeout * 2))}",)
+            seconds = max(60, round(self.timeout * 2))
+            return "Give the server more time:", (f"%config InfraiMagics.timeout = {seconds}",)
         if isinstance(error, APIConnectionError):
-            return ("%infrai_sandbox start",)
+            return (
+                "Check the address and your network, or work offline with the sandbox:",
+                ("%infrai_sandbox start",),
+            )
         if isinstance(error, MalformedResponseError):
-            return ("%infrai",)
+            return "See where this session points:", ("%infrai",)
         if isinstance(error, CredentialsError):
-            return (_SET_KEY, "%infrai_activate")
-        return ()
+            return "Set a key, or activate again:", (_SET_KEY, "%infrai_activate")
+        return "", ()

@@ -190,3 +190,13 @@ def test_402_suggests_what_is_missing_or_a_sensible_default(
     assert session.topup_suggestion(error) == Decimal(suggested)
     card = session.error_card(error)
     assert card.commands == (f"%infrai_topup {suggested}",)
+
+
+def test_an_error_card_says_the_next_step_once_in_notebook_terms(session: Session) -> None:
+    error = InsufficientCreditError(
+        "Not enough.", status_code=402, code="INSUFFICIENT_CREDIT", details={"missing_usd": "18"}
+    )
+    card = session.error_card(error)
+    assert card.notes == ("Add funds, then run the cell again:",)  # not the Python-code hint
+    assert card.commands == ("%infrai_topup 18.00",)
+    assert "account.topup(" not in render_text(card)
