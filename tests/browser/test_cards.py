@@ -133,8 +133,9 @@ def test_cards_in_light_and_dark(lab: LabNotebook) -> None:
     )
     expect(failed.locator(".widget-button, button").first).to_be_visible()  # the top-up form
 
-    pay = "httpx.post(topup.checkout_url + '/pay', follow_redirects=True).raise_for_status()"
-    nb.run_cell(f"import httpx\n{pay}")
+    nb.run_cell(
+        "from infrai_jupyter.sandbox.teaching import pay_checkout\npay_checkout(topup.checkout_url)"
+    )
     upgraded = run("upgrade", "%infrai_upgrade pro", "account")
     expect(upgraded.locator("strong.infrai-title")).to_have_text("Tier: pro")
 

@@ -166,31 +166,83 @@ def test_pay_through_checkout_and_see_the_new_balance(
 
     # The payment watch brings the news; nobody runs a cell.
     expect(form.locator(".infrai-card-balance .infrai-hero")).to_have_text("$27.00")
-    expect(form.locator(".infrai-card-topup .infrai-hero-caption")).to_have_text("succeeded")
+    expect(form.locator(".infrai-card-topup .infrai-badge")).to_have_text("Paid")
+    expect(form.locator('[role="status"] .infrai-card-balance')).to_have_count(1)  # announced
     expect(form.locator("a.infrai-button")).to_have_count(0)
     assert _prompts(nb) == prompts_before
     _assert_no_full_key(lab.page)
     nb.screenshot(form, "topup-4-paid")
 
 
-def test_invalid_amount_sends_nothing_and_double_click_makes_one_topup(
-    lab: LabNotebook,
-) -> None:
+def test_a_wrong_field_is_marked_and_announced_and_enter_submits(lab: LabNotebook) -> None:
     nb, form = _open_form(lab, "topup-guards")
     amount = _text_field(form, "Amount ($)")
 
     amount.fill("12.345")
-    _top_up_button(form).click()
-    problem = form.locator(".infrai-form-error")
-    expect(problem).to_contain_text("Use at most 2 decimals (whole cents), such as 9.99.")
-    expect(problem).to_contain_text("Nothing was sent")
+    amount.press("Enter")  # Enter submits, as a form's field should
+    problem = form.locator('.infrai-field-error[role="alert"]')
+    expect(problem).to_have_count(1)  # one line, under the amount, announced on arrival
+    expect(problem).to_have_text("⚠ Use at most 2 decimals (whole cents), such as 9.99.")
+    field_box, line_box = amount.bounding_box(), problem.bounding_box()
+    assert field_box is not None and line_box is not None
+    assert line_box["y"] >= field_box["y"] + field_box["height"] - 1  # under the field
+    # The field is marked: a red border, and its label (its accessible name) says why.
+    expect(form.locator(".widget-text.infrai-invalid input")).to_have_count(1)
+    expect(amount).to_have_accessible_name(
+        re.compile(r"^Amount \(\$\) \(invalid: Use at most 2 decimals")
+    )
+    border = amount.evaluate("element => getComputedStyle(element).borderTopColor")
+    error = _colour(form.locator(".infrai-form"), "--infrai-error")
+    assert border == error, (border, error)
     nb.screenshot(form, "topup-5-invalid-amount")
     assert _topup_count(nb) == 0
 
     amount.fill("10")
-    expect(problem).to_have_count(0)  # editing clears the problem
-    _top_up_button(form).dblclick()
+    expect(problem).to_have_count(0)  # editing clears the problem and the mark
+    expect(amount).to_have_accessible_name("Amount ($)")
+    amount.press("Enter")
     expect(form.locator("a.infrai-button", has_text="Open checkout")).to_be_visible()
     expect(form.locator(".infrai-card-topup .infrai-hero")).to_have_text("$10.00")
+    expect(form.locator('[role="status"] .infrai-card-topup .infrai-badge')).to_have_text(
+        "Awaiting payment"
+    )
+    _top_up_button(form).dblclick()  # the same amount again, twice: still one top-up
     expect(_top_up_button(form)).to_be_enabled()
     assert _topup_count(nb) == 1
+
+
+def test_top_up_shows_a_focus_ring_in_both_themes(lab: LabNotebook) -> None:
+    nb, form = _open_form(lab, "topup-focus")
+    _text_field(form, "Return URL").click()
+    lab.page.keyboard.press("Tab")  # from the last field to Top up, as a keyboard user does
+    top_up = _top_up_button(form)
+    expect(top_up).to_be_focused()
+    for theme in ("light", "dark"):
+        nb.set_theme(theme)  # type: ignore[arg-type]
+        top_up.focus()
+        expect(top_up).to_be_focused()
+        ring = top_up.evaluate(
+            "element => { const s = getComputedStyle(element);"
+            " return [s.outlineStyle, s.outlineWidth, s.outlineColor]; }"
+        )
+        accent = _colour(form.locator(".infrai-form"), "--infrai-accent")
+        assert ring[:2] == ["solid", "2px"] and ring[2] == accent, (theme, ring, accent)
+        nb.screenshot(form, f"topup-focus-{theme}")
+    nb.set_theme("light")
+
+
+def _colour(form: Locator, variable: str) -> str:
+    """The form's colour ``variable`` as the browser computes it (``rgb(r, g, b)``)."""
+    return str(
+        form.evaluate(
+            """(element, variable) => {
+                const probe = document.createElement("span");
+                probe.style.color = `var(${variable})`;
+                element.appendChild(probe);
+                const colour = getComputedStyle(probe).color;
+                probe.remove();
+                return colour;
+            }""",
+            variable,
+        )
+    )
