@@ -22,7 +22,7 @@ from typing import Any, TypeGuard
 from pydantic import ValidationError
 
 from .contract import ErrorBody, Metadata, is_absurd_number
-from .errors import InfraiError, MalformedResponseError, status_error_class
+from .errors import MalformedResponseError, status_error_class
 
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
@@ -191,11 +191,6 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         except (TypeError, ValueError, OverflowError):  # a date no calendar holds
             return None
     return max(0.0, seconds)
-
-
-def is_retryable(error: InfraiError) -> bool:
-    """Whether another attempt may succeed; kept for callers of old, use ``error.retryable``."""
-    return error.retryable
 
 
 def retry_delay(attempt: int, retry_after: float | None = None) -> float:
