@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import queue
 import re
@@ -482,3 +483,32 @@ def test_the_database_file_is_readable_by_its_owner_only(
     for path in [db, *db.parent.glob(db.name + "-*")]:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode & 0o077 == 0, f"{path.name} is {oct(mode)}"
+
+
+# ------------------------------------------------------------------ logs as a key to the replay
+
+
+def test_debug_logs_of_a_retried_activation_never_let_a_reader_replay_it_for_the_key(
+    start_sandbox: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The sandbox returns an activation's key to whoever repeats its secret Idempotency-Key.
+    # A slow first attempt times out, so the client retries and logs the retry at DEBUG:
+    # someone who can read that log (a shared machine, a pasted bug report) must not be
+    # able to turn it into the key.
+    from infrai_jupyter import InfraiClient
+
+    slow = start_sandbox("--processing-delay", "2")
+    device = fingerprint()
+    caplog.set_level(logging.DEBUG)
+    with InfraiClient(base_url=slow.url, timeout=1, max_retries=6) as client:
+        activation = client.activate(write_credentials=False, device_fingerprint=device)
+    key = activation.primary_api_key.get_secret_value()
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Retrying POST /v1/activate" in logged, "the activation was not retried: no attack"
+
+    body = {"device_fingerprint": device, "device_kind": "cli", "region": "auto"}
+    for candidate in set(re.findall(r"idempotency key (\S+)", logged)):
+        replay = httpx.post(
+            f"{slow.url}/v1/activate", json=body, headers={"Idempotency-Key": candidate}, timeout=30
+        )
+        assert secret_part(key) not in replay.text, "the DEBUG log was enough to replay the key"
