@@ -35,8 +35,8 @@ class Sizes:
 
 
 FULL = Sizes(
-    requests=3000,
-    seconds=15.0,
+    requests=6000,
+    seconds=12.0,
     connections=16,
     students=60,
     client_calls=300,
