@@ -7,6 +7,7 @@ sends a request, over this one base.
 
 from __future__ import annotations
 
+import contextlib
 import copy as _copy
 import logging
 import math
@@ -42,18 +43,22 @@ from .credentials import (
     BASE_URL_ENV,
     ResolvedConfig,
     StoredCredentials,
+    active_account,
     checked_key,
     device_fingerprint,
     resolve_config,
     save_activation,
 )
 from .errors import (
+    AccountExistsError,
     APIConnectionError,
     APITimeoutError,
     ConfigurationError,
+    CredentialsError,
     InfraiError,
     InvalidArgumentError,
     MalformedResponseError,
+    MissingKeyError,
 )
 from .results import ActivateResult, is_withheld_key
 
@@ -247,6 +252,8 @@ class BaseClient(Generic[HttpT]):
         there, so it holds whatever ``http_client`` sends it and on every httpx version.
         """
         route = ROUTES[route_name]
+        if route.authenticated and not self._config.api_key:
+            raise MissingKeyError(f"{route_name} needs a project key, and this client has none.")
         headers = {
             "Accept": "application/json",
             "Accept-Encoding": ACCEPT_ENCODING,
@@ -348,6 +355,31 @@ class BaseClient(Generic[HttpT]):
             "device_kind": device_kind,
             "device_fingerprint": fingerprint or device_fingerprint(),
         }
+
+    def _refuse_second_account(self, new_account: bool) -> None:
+        """Refuse to activate while an account is active for this server, unless asked.
+
+        Re-running a cell must not start a new $0 account and leave the funded one
+        behind: the session's key, or the one kept active on disk for this server
+        (another kernel may have saved it), stays in use.
+        """
+        if new_account:
+            return
+        key, source = self._config.api_key, self._config.key_source
+        if key is None:
+            with contextlib.suppress(CredentialsError):  # a broken file: activating repairs it
+                stored = active_account(self.base_url)
+                key, source = (stored.api_key, "the saved credentials") if stored else (None, "")
+        if key is None:
+            return
+        raise AccountExistsError(
+            f"This session already has an account on {self.base_url}: {mask_key(key)} "
+            f"(from {source}). It stays in use; activating again would start another, empty "
+            "one. To make another on purpose: infra.activate(new_account=True) or "
+            "%infrai_activate --new (every key stays kept in ~/.infrai/credentials).",
+            masked_key=mask_key(key),
+            base_url=self.base_url,
+        )
 
     def _adopt(self, result: ActivateResult, write: bool) -> None:
         """Use the new key from now on, and save it when asked to (the saving logs itself).

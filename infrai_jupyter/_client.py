@@ -82,8 +82,15 @@ class InfraiClient(BaseClient[httpx.Client]):
         write_credentials: bool = True,
         device_fingerprint: str | None = None,
         idempotency_key: str | None = None,
+        new_account: bool = False,
     ) -> ActivateResult:
-        """Create an anonymous account with trial credit, and use its key from now on."""
+        """Create an anonymous account with trial credit, and use its key from now on.
+
+        With an account already in use for this server it raises
+        :class:`~infrai_jupyter.errors.AccountExistsError` and sends nothing;
+        ``new_account=True`` makes another (every key stays kept on disk).
+        """
+        self._refuse_second_account(new_account)
         body = self._activation_body(region, device_kind, device_fingerprint)
         result = self._call("infra.activate", ActivateResult, body, idempotency_key=idempotency_key)
         self._adopt(result, write_credentials)
@@ -215,8 +222,13 @@ class AsyncInfraiClient(BaseClient[httpx.AsyncClient]):
         write_credentials: bool = True,
         device_fingerprint: str | None = None,
         idempotency_key: str | None = None,
+        new_account: bool = False,
     ) -> ActivateResult:
-        """Create an anonymous account with trial credit, and use its key from now on."""
+        """Create an anonymous account with trial credit, and use its key from now on.
+
+        Refuses a second account as :meth:`InfraiClient.activate` does.
+        """
+        self._refuse_second_account(new_account)
         body = self._activation_body(region, device_kind, device_fingerprint)
         result = await self._call(
             "infra.activate", ActivateResult, body, idempotency_key=idempotency_key

@@ -16,7 +16,16 @@ import httpx
 
 from ._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, InfraiClient
 from .contract import Region
-from .credentials import API_KEY_ENV, BASE_URL_ENV
+from .credentials import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    KeptAccount,
+    StoredCredentials,
+    credentials_path,
+    forget_account,
+    list_accounts,
+    use_account,
+)
 from .resources import Keys, Tier, Topups
 from .results import ActivateResult, Balance, TopupRecord
 
@@ -60,6 +69,10 @@ class _DefaultClient:
             ):
                 limited = client.with_options(timeout=timeout, max_retries=max_retries)
                 self._swap(limited, made_from=self._made_from)
+
+    def holds_key(self, api_key: str) -> bool:
+        with self._lock:
+            return self._client is not None and self._client.config.api_key == api_key
 
     def replace(self, client: InfraiClient | None) -> None:
         with self._lock:
@@ -121,16 +134,57 @@ class Infra:
         region: Region = "auto",
         device_kind: str = "cli",
         write_credentials: bool = True,
+        new_account: bool = False,
         **options: Any,
     ) -> ActivateResult:
-        """Anonymous account + device fingerprint + trial credit, in one call."""
+        """Anonymous account + device fingerprint + trial credit, in one call.
+
+        With an account already in use for the server it raises ``AccountExistsError``
+        and sends nothing (re-running a cell never leaves a funded account behind);
+        ``new_account=True`` makes another, and every key stays kept on disk.
+        """
         return default_client().activate(
-            region=region, device_kind=device_kind, write_credentials=write_credentials, **options
+            region=region,
+            device_kind=device_kind,
+            write_credentials=write_credentials,
+            new_account=new_account,
+            **options,
         )
 
 
 class AccountNamespace:
-    """``account``: balance, top-ups, keys and tier through the default client."""
+    """``account``: activation, balance, top-ups, keys, tier and the kept accounts."""
+
+    def activate(self, **options: Any) -> ActivateResult:
+        """``infra.activate(...)``, where the seed's API page files it: ``account.activate``."""
+        return infra.activate(**options)
+
+    def accounts(self) -> list[KeptAccount]:
+        """Every account kept in ``~/.infrai/credentials``, each marked active or not."""
+        return list_accounts()
+
+    def switch(self, which: str) -> StoredCredentials:
+        """Use the kept account ``which`` names (account id, number from 1, or the key's
+        last characters) from now on, in this session and the next."""
+        chosen = use_account(which)
+        configure(
+            api_key=chosen.api_key,
+            base_url=chosen.base_url,
+            timeout=_default._timeout,
+            max_retries=_default._max_retries,
+        )
+        default_client().use_key(chosen.api_key, str(credentials_path()))
+        return chosen
+
+    def forget(self, which: str) -> StoredCredentials:
+        """Delete the kept account ``which`` names from disk, for good: its key is its money.
+
+        The session stops using it if it was using it.
+        """
+        gone = forget_account(which)
+        if _default.holds_key(gone.api_key):
+            reset()
+        return gone
 
     def balance(self) -> Balance:
         return default_client().account.balance()

@@ -18,6 +18,8 @@
      ├── InvalidArgumentError        an argument refused before sending (also a ValueError)
      │    └── InvalidAmountError          an amount the API refuses (also an AmountError)
      ├── ConfigurationError          a setting that cannot work (a malformed base URL)
+     ├── AccountExistsError          activate() again while an account is active
+     ├── MissingKeyError             a call that needs a key, with none (nothing sent)
      └── CredentialsError            the local credentials file cannot be used
           └── InvalidKeyError             a project key that is not well formed
 
@@ -47,6 +49,7 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AccountExistsError",
     "AuthenticationError",
     "ConfigurationError",
     "ConflictError",
@@ -58,6 +61,7 @@ __all__ = [
     "InvalidKeyError",
     "InvalidRequestError",
     "MalformedResponseError",
+    "MissingKeyError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -281,6 +285,30 @@ class InvalidAmountError(InvalidArgumentError, AmountError):
 
 class ConfigurationError(InfraiError, ValueError):
     """A setting that cannot work, such as a malformed base URL; the message names it."""
+
+
+class AccountExistsError(InfraiError):
+    """``activate()`` refused: this session already has an account for the server.
+
+    An anonymous account's key is the account, so a silent second activation would
+    leave the first (and its money) behind; ``new_account=True`` makes another on
+    purpose. ``masked_key`` and ``base_url`` name the account that stays in use.
+    """
+
+    def __init__(self, message: str, *, masked_key: str, base_url: str) -> None:
+        super().__init__(message)
+        self.masked_key = masked_key
+        self.base_url = base_url
+
+
+class MissingKeyError(InfraiError):
+    """A call that needs a project key was made with none; nothing was sent."""
+
+    _hint = (
+        "Get a key one of three ways: %infrai_activate (or infra.activate()) for a new "
+        "anonymous account, %infrai_login to enter a key you have without showing it, or "
+        "set INFRAI_API_KEY."
+    )
 
 
 class CredentialsError(InfraiError):

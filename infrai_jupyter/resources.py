@@ -72,8 +72,11 @@ class Tier:
     def __init__(self, client: Requester) -> None:
         self._client = client
 
-    def upgrade(self, *, target_tier: str, idempotency_key: str | None = None) -> AccountSummary:
-        """Move to ``target_tier``; raises ``InsufficientCreditError`` when funds are short."""
+    def upgrade(self, target_tier: str, *, idempotency_key: str | None = None) -> AccountSummary:
+        """Move to ``target_tier``; raises ``InsufficientCreditError`` when funds are short.
+
+        ``upgrade("pro")`` as the TypeScript signature reads, or ``upgrade(target_tier="pro")``.
+        """
         body = {"target_tier": target_tier}
         return self._client._call(
             "account.tier.upgrade", AccountSummary, body, idempotency_key=idempotency_key
@@ -148,7 +151,7 @@ class AsyncTier:
         self._client = client
 
     async def upgrade(
-        self, *, target_tier: str, idempotency_key: str | None = None
+        self, target_tier: str, *, idempotency_key: str | None = None
     ) -> AccountSummary:
         """Move to ``target_tier``; raises ``InsufficientCreditError`` when funds are short."""
         body = {"target_tier": target_tier}

@@ -53,7 +53,7 @@ def test_activation_sends_the_fingerprint_and_no_raw_identifier(
     recorder = Recorder()
     with recording_client(sandbox, recorder) as client:
         client.activate(write_credentials=False)
-        client.activate(write_credentials=False)
+        client.activate(write_credentials=False, new_account=True)
     first, second = (json.loads(body) for body in recorder.bodies())
     assert first["device_fingerprint"] == second["device_fingerprint"] == device_fingerprint()
     for raw in (credentials._machine_id(), getpass.getuser(), str(home)):
@@ -63,7 +63,7 @@ def test_activation_sends_the_fingerprint_and_no_raw_identifier(
 def test_one_trial_per_device(sandbox: SandboxServer) -> None:
     with InfraiClient(base_url=sandbox.url) as client:
         assert client.activate(write_credentials=False).trial_granted
-        again = client.activate(write_credentials=False)
+        again = client.activate(write_credentials=False, new_account=True)
     assert not again.trial_granted and again.trial_credit_usd == 0
 
 

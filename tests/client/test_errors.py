@@ -162,7 +162,8 @@ def test_a_rate_limited_call_without_retries_raises(sandbox_factory: SandboxFact
 
 def test_a_closed_port_is_a_connection_error_that_suggests_the_sandbox() -> None:
     url = closed_port_url()
-    client = InfraiClient(base_url=url, max_retries=0)
+    key = PROJECT_KEY_PREFIX + "closedport0123a1b2"
+    client = InfraiClient(api_key=key, base_url=url, max_retries=0)
     with client, pytest.raises(APIConnectionError) as raised:
         client.account.balance()
     error = raised.value
@@ -278,7 +279,7 @@ def test_activation_data_that_breaks_the_contract_names_the_field_not_the_key() 
 
     client = mock_client(handler, max_retries=0)
     with client, pytest.raises(MalformedResponseError) as raised:
-        client.activate(write_credentials=False)
+        client.activate(write_credentials=False, new_account=True)
     error = raised.value
     assert "ActivateResult" in str(error) and "account_id" in str(error)
     assert error.__cause__ is None and error.__suppress_context__

@@ -62,7 +62,7 @@ def test_no_rendering_of_any_result_shows_the_key(
 
 
 def test_the_secret_is_available_on_purpose(client: InfraiClient) -> None:
-    activation = client.activate(write_credentials=False)
+    activation = client.activate(write_credentials=False, new_account=True)
     secret = activation.primary_api_key.get_secret_value()
     assert secret.startswith("ifr_pk_proj_") and len(secret) > 30
     assert activation["primary_api_key"].get_secret_value() == secret
