@@ -17,6 +17,7 @@ from . import admin_cli
 from .server import bind_socket, is_loopback, url_for, uvicorn_config
 from .settings import SandboxSettings, default_db_path
 from .store import StoreError, describe, is_postgres_url, open_store
+from .workers import serve_workers
 
 
 def _trial_credit(text: str) -> Decimal:
@@ -40,6 +41,15 @@ def _parser() -> argparse.ArgumentParser:
         help="allow a non-loopback --host: anyone who can reach it can use the sandbox",
     )
     parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help="worker processes serving the port (default: %(default)s); idempotency, trials "
+        "and balances hold across them (the database enforces them), but the rate limits "
+        "below are counted per worker",
+    )
     parser.add_argument(
         "--db",
         default=str(default_db_path()),
@@ -100,6 +110,13 @@ def _parser() -> argparse.ArgumentParser:
         help="make charging and creating requests this slow (to show retries and timeouts)",
     )
     return parser
+
+
+def _workers(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"at least 1 worker, not {value}")
+    return value
 
 
 def _limit(text: str) -> int | None:
@@ -167,7 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Point a notebook at it:  INFRAI_BASE_URL={url}   (or %infrai_sandbox start)")
     print("Press Ctrl-C to stop.", flush=True)
     try:
-        uvicorn.Server(uvicorn_config(settings, sock, quiet=False)).run(sockets=[sock])
+        if args.workers > 1:
+            serve_workers(settings, sock, args.workers)
+        else:
+            uvicorn.Server(uvicorn_config(settings, sock, quiet=False)).run(sockets=[sock])
     except KeyboardInterrupt:
         pass  # uvicorn already shut down cleanly; re-raised Ctrl-C needs no traceback
     finally:

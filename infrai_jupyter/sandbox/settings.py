@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
@@ -77,3 +78,20 @@ class SandboxSettings:
     def database(self) -> str | Path:
         """What the store opens: the PostgreSQL URL if set, else the SQLite file."""
         return self.database_url or self.db_path
+
+    def to_json(self) -> str:
+        """These settings as JSON, for a worker process to rebuild (``from_json``)."""
+        values = {item.name: getattr(self, item.name) for item in fields(self)}
+        values["tier_prices"] = dict(self.tier_prices)
+        return json.dumps(values, default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> SandboxSettings:
+        values = json.loads(text)
+        values["db_path"] = Path(values["db_path"])
+        values["trial_credit_usd"] = Decimal(values["trial_credit_usd"])
+        values["tier_prices"] = MappingProxyType(
+            {tier: Decimal(price) for tier, price in values["tier_prices"].items()}
+        )
+        values["trusted_proxies"] = tuple(values["trusted_proxies"])
+        return cls(**values)
