@@ -17,8 +17,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .api import build_router as build_api_router
 from .checkout import build_router as build_checkout_router
-from .context import RateLimiter, Sandbox
-from .envelopes import BodySizeLimitMiddleware, install_error_handlers
+from .context import RateLimiter, Sandbox, path_prefix
+from .envelopes import BodySizeLimitMiddleware, PathPrefixMiddleware, install_error_handlers
 from .idempotency import new_instance, reap_dead_instances
 from .settings import SandboxSettings
 from .store import Store, open_store
@@ -94,6 +94,8 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, limit=config.max_body_bytes)
+    if path_prefix(config):
+        app.add_middleware(PathPrefixMiddleware, prefix=path_prefix(config))
     if config.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.trusted_proxies))
     app.include_router(build_api_router())

@@ -13,7 +13,9 @@ A top-up unpaid after ``pending_topup_ttl_seconds`` has expired: its page says s
 Pay does nothing. While a teacher's "decline the next checkout" is pending (``admin``),
 Pay answers 402 with the page again: nothing moved, and it can be tried again. Every
 interpolated value goes through ``html.escape``; links and redirects name this server's
-own address (``context.base_url_of``).
+own address (``context.base_url_of``), and form actions start with the path of
+``public_url`` (``/sandbox`` for ``https://class.example.org/sandbox``), so they reach
+this server through the proxy that serves it there.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from infrai_jupyter.contract.money import AmountError, parse_amount
 
 from . import admin, service
-from .context import Sandbox, base_url_of, checkout_url, sandbox_of
+from .context import Sandbox, base_url_of, checkout_url, path_prefix, sandbox_of
 from .store import Account, Topup
 
 PRESET_AMOUNTS = ("5", "10", "25", "50")
@@ -136,12 +138,12 @@ def _with_outcome(return_url: str, topup: Topup) -> str:
 
 
 def _pay_forms(sandbox: Sandbox, topup: Topup, amount: str) -> str:
-    topup_id = escape(topup.topup_id)
+    checkout = escape(f"{path_prefix(sandbox.settings)}/checkout/{topup.topup_id}")
     token = _hidden_token(form_token(sandbox.secret, "checkout", topup.topup_id))
     return (
-        f'<div class="actions"><form method="post" action="/checkout/{topup_id}/pay">{token}'
+        f'<div class="actions"><form method="post" action="{checkout}/pay">{token}'
         f'<button class="primary" type="submit">Pay {amount}</button></form>'
-        f'<form method="post" action="/checkout/{topup_id}/cancel">{token}'
+        f'<form method="post" action="{checkout}/cancel">{token}'
         '<button type="submit">Cancel</button></form></div>'
     )
 
@@ -195,7 +197,7 @@ def _declined_page(sandbox: Sandbox, topup: Topup) -> HTMLResponse:
 def _add_funds_page(
     sandbox: Sandbox, token: str, error: str | None = None, amount: str = ""
 ) -> HTMLResponse:
-    action = f"/add-funds/{escape(token)}"
+    action = escape(f"{path_prefix(sandbox.settings)}/add-funds/{token}")
     presets = "".join(
         f'<button type="submit" name="amount_usd" value="{value}">${value}</button>'
         for value in PRESET_AMOUNTS

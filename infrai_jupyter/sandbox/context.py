@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
@@ -125,6 +126,11 @@ def base_url_of(request: Request) -> str:
         return configured.rstrip("/")
     host, port = request.scope.get("server") or ("127.0.0.1", 80)
     return http_url(host, port)
+
+
+def path_prefix(settings: SandboxSettings) -> str:
+    """The path of ``public_url`` (``/sandbox``), or ``""``: where a proxy serves us."""
+    return urlsplit(settings.public_url).path.rstrip("/") if settings.public_url else ""
 
 
 def client_address(request: Request) -> str:

@@ -83,6 +83,25 @@ class RequestClockMiddleware:
         await self.app(scope, receive, send)
 
 
+class PathPrefixMiddleware:
+    """Serve ``/sandbox/…`` as ``/…`` when ``public_url`` is ``https://host/sandbox``.
+
+    A reverse proxy that strips the prefix sends ``/checkout/…``, one that keeps it sends
+    ``/sandbox/checkout/…``: both reach the same route.
+    """
+
+    def __init__(self, app: ASGIApp, prefix: str) -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith(f"{self.prefix}/"):
+            inner = path[len(self.prefix) :]
+            scope = {**scope, "path": inner, "raw_path": inner.encode()}
+        await self.app(scope, receive, send)
+
+
 class BodySizeLimitMiddleware:
     """Refuse a request body over ``limit`` bytes with a 413 envelope, announced or not.
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
 from .conftest import (
     Account,
@@ -171,3 +172,41 @@ def test_an_unpaid_topup_expires_and_can_no_longer_be_paid(
         paid = pay_button.submit(client)
         assert parse_qs(urlsplit(paid.headers["Location"]).query)["state"] == ["canceled"]
         assert balance(client, account) == Decimal("2.00")
+
+
+PUBLIC = "https://class.example.org/sandbox"
+
+
+@pytest.mark.parametrize("proxy_strips_the_prefix", [True, False], ids=["strips", "keeps"])
+def test_behind_a_public_url_with_a_path_every_link_and_form_goes_through_it(
+    sandbox_factory: SandboxFactory, proxy_strips_the_prefix: bool
+) -> None:
+    """What the students' browsers see at https://class.example.org/sandbox: every link,
+    redirect and form names that address, and each reaches its route through the proxy."""
+    sandbox = sandbox_factory(public_url=PUBLIC)
+
+    def through_proxy(public: str) -> str:
+        """Where a proxy for PUBLIC sends a link or a form action (absolute or path)."""
+        path = public.removeprefix("https://class.example.org")
+        assert path.startswith("/sandbox/"), public
+        return path.removeprefix("/sandbox") if proxy_strips_the_prefix else path
+
+    with httpx.Client(base_url=sandbox.url, timeout=30) as client:
+        account = activate(client)
+        add_funds = account.activation["checkout_url"]
+        assert add_funds.startswith(f"{PUBLIC}/add-funds/")
+        (amount_form,) = forms_of(client.get(through_proxy(add_funds)))
+        started = client.post(
+            through_proxy(amount_form.action), data=amount_form.fields | {"amount_usd": "5"}
+        )
+        checkout = started.headers["Location"]
+        assert started.status_code == 303 and checkout.startswith(f"{PUBLIC}/checkout/tu_")
+        shortfall = client.post(
+            "/v1/account/tier/upgrade", json={"target_tier": "pro"}, headers=account.headers
+        )
+        assert shortfall.json()["error"]["details"]["checkout_url"].startswith(PUBLIC + "/")
+        pay_button, _ = forms_of(client.get(through_proxy(checkout)))
+        paid = client.post(through_proxy(pay_button.action), data=pay_button.fields)
+        assert paid.status_code == 303 and paid.headers["Location"] == checkout
+        assert "Payment received" in client.get(through_proxy(checkout)).text
+        assert balance(client, account) == Decimal("7.00")
