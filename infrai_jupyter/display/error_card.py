@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from ..contract import AmountError, parse_amount
 from ..errors import (
+    AccountExistsError,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -25,6 +26,7 @@ from ..errors import (
     InvalidKeyError,
     InvalidRequestError,
     MalformedResponseError,
+    MissingKeyError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -37,6 +39,8 @@ from .view import format_usd
 # Most specific first: the first class the error is an instance of names it.
 _TITLES: tuple[tuple[type[InfraiError], str], ...] = (
     (AuthenticationError, "Not signed in"),
+    (MissingKeyError, "Not signed in"),
+    (AccountExistsError, "This session already has an account"),
     (InsufficientCreditError, "Not enough credit"),
     (RateLimitError, "Too many requests"),
     (InvalidRequestError, "Invalid request"),

@@ -86,6 +86,11 @@ class InfraiMagics(Magics):
         action="store_true",
         help="Start the local sandbox first and activate there (offline).",
     )
+    @argument(
+        "--new",
+        action="store_true",
+        help="Make another account although this session already has one (its key is kept).",
+    )
     @line_magic
     def infrai_activate(self, line: str) -> Any:
         """Create an anonymous account with trial credit and use its key in this session.
@@ -103,7 +108,10 @@ class InfraiMagics(Magics):
         client = self._client()
         return self._call(
             lambda: client.activate(
-                region=args.region, device_kind=args.device_kind, write_credentials=write
+                region=args.region,
+                device_kind=args.device_kind,
+                write_credentials=write,
+                new_account=args.new,
             )
         )
 

@@ -32,6 +32,7 @@ from ..display import (
     topup_command,
 )
 from ..errors import (
+    AccountExistsError,
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
@@ -209,6 +210,12 @@ class Session:
             base_url=base_url, origin=self.origin(base_url, ""), commands=_SIGN_IN
         )
 
+    def _has_key(self) -> bool:
+        try:
+            return self.client().config.api_key is not None
+        except InfraiError:
+            return False
+
     def _refused_key_message(self) -> str:
         """A 401 in the user's terms, not the server's header advice."""
         try:
@@ -230,7 +237,14 @@ class Session:
         """What to type next, and the one sentence leading to it (it replaces the error's
         hint, which speaks to Python code rather than to a notebook)."""
         if isinstance(error, AuthenticationError):
+            if self._has_key():  # refused: a plain activate would keep the dead key
+                return "Make a new account, or set a key you already have:", (
+                    "%infrai_activate --new",
+                    _SET_KEY,
+                )
             return "Activate, or set a key you already have:", _SIGN_IN
+        if isinstance(error, AccountExistsError):
+            return "Keep using it, or make another account on purpose:", ("%infrai_activate --new",)
         if isinstance(error, InsufficientCreditError):
             amount = self.topup_suggestion(error)
             return "Add funds, then run the cell again:", (topup_command(amount),)

@@ -7,6 +7,7 @@ the terminal fallbacks (a top-up command instead of the form).
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +45,9 @@ def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Interacti
     shell.extension_manager.load_extension("infrai_jupyter")
     yield shell
     shell.extension_manager.unload_extension("infrai_jupyter")
+    # %env writes os.environ directly, past monkeypatch: undo it so no later test sees it.
+    for name in ("INFRAI_API_KEY", "INFRAI_BASE_URL"):
+        os.environ.pop(name, None)
     _default.reset()
 
 
@@ -269,3 +273,19 @@ def test_a_trailing_comment_is_a_comment_as_in_python(shell: InteractiveShell) -
         "infrai_topup", "5 --return-url https://example.com/back#done  # fragment kept"
     )
     assert isinstance(topup, TopupRecord) and topup.return_url == "https://example.com/back#done"
+
+
+def test_activating_twice_keeps_the_account_and_new_makes_another(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shell.run_line_magic("infrai_sandbox", "start")
+    first = shell.run_line_magic("infrai_activate", "")
+    capsys.readouterr()
+    outcome = shell.run_cell("%infrai_activate")
+    assert isinstance(outcome.error_in_exec, InfraiCellError)
+    printed = capsys.readouterr().out
+    assert "✖ This session already has an account" in printed
+    assert "Keep using it, or make another account on purpose:" in printed
+    assert "    %infrai_activate --new" in printed
+    second = shell.run_line_magic("infrai_activate", "--new")
+    assert second.account_id != first.account_id
