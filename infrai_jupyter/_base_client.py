@@ -17,6 +17,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
@@ -26,6 +27,8 @@ from typing_extensions import Self
 
 from ._body import ACCEPT_ENCODING, BodyError, BodyReader, attempt_budget
 from ._requester import ResultT
+from ._usage import UsageEntry, session_ledger
+from ._usage import now as usage_now
 from ._version import __version__
 from ._wire import canonical_json, fields_of, parse_envelope, retry_delay
 from .contract import (
@@ -275,11 +278,25 @@ class BaseClient(Generic[HttpT]):
             url,
             headers=headers,
             content=content,
-            extensions={"timeout": self.timeout.as_dict()},
+            extensions={"timeout": self.timeout.as_dict(), _CAPABILITY: route_name},
         )
 
     def _parse(self, answer: Answer, cast_to: type[ResultT]) -> ResultT:
-        """The result of type ``cast_to`` that ``answer`` holds, or the error it describes."""
+        """The result of type ``cast_to`` that ``answer`` holds, or the error it describes.
+
+        Every answer, good or bad, is recorded in the session's usage ledger here: the
+        one place all calls of both clients pass through.
+        """
+        try:
+            result = self._result_of(answer, cast_to)
+        except InfraiError as error:
+            _record(answer, None, None, getattr(error, "request_id", ""))
+            raise
+        metadata = result.metadata
+        _record(answer, metadata.cost_usd, metadata.latency_ms, metadata.request_id)
+        return result
+
+    def _result_of(self, answer: Answer, cast_to: type[ResultT]) -> ResultT:
         request = answer.request
         data, metadata = parse_envelope(
             answer.status_code,
@@ -409,6 +426,22 @@ class BaseClient(Generic[HttpT]):
 
     def _is_hosted(self) -> bool:
         return self.base_url.rstrip("/") == HOSTED_BASE_URL
+
+
+_CAPABILITY = "infrai.capability"  # a request extension naming the route, for the ledger
+
+
+def _record(answer: Answer, cost: Decimal | None, latency: int | None, request_id: str) -> None:
+    session_ledger.record(
+        UsageEntry(
+            time=usage_now(),
+            capability=str(answer.request.extensions.get(_CAPABILITY, answer.request.url.path)),
+            status=answer.status_code,
+            cost_usd=cost,
+            latency_ms=latency,
+            request_id=clean_server_text(request_id, TOKEN_LIMIT),  # a server's words
+        )
+    )
 
 
 def translate_transport_error(

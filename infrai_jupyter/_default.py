@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from ._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, InfraiClient
+from ._usage import UsageLedger, session_ledger
 from .contract import Region
 from .credentials import (
     API_KEY_ENV,
@@ -158,6 +159,11 @@ class AccountNamespace:
     def activate(self, **options: Any) -> ActivateResult:
         """``infra.activate(...)``, where the seed's API page files it: ``account.activate``."""
         return infra.activate(**options)
+
+    def usage(self) -> UsageLedger:
+        """Every call of this session: time, capability, status, exact cost, latency and
+        request id, with totals (``.to_records()``, ``.to_csv()``, ``.to_dataframe()``)."""
+        return session_ledger
 
     def accounts(self) -> list[KeptAccount]:
         """Every account kept in ``~/.infrai/credentials``, each marked active or not."""
