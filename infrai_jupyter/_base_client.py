@@ -71,6 +71,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 _HEADER_TOKEN = re.compile(r"[!-~]+")
+_SHOWN_KEY_CHARACTERS = 8
 _REGION_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
 _USE_KEY_FIX = "Pass the full project key (ifr_pk_proj_...) as activation returned it."
 
@@ -360,7 +361,7 @@ class BaseClient(Generic[HttpT]):
             attempt + 1,
             self.max_retries,
             _describe(error),
-            request.headers.get(IDEMPOTENCY_KEY_HEADER, "none"),
+            _shown_idempotency_key(request.headers.get(IDEMPOTENCY_KEY_HEADER)),
         )
         return delay
 
@@ -559,6 +560,17 @@ def _idempotency_key(given: str | None) -> str:
             "your own, such as order-42."
         )
     return given
+
+
+def _shown_idempotency_key(key: str | None) -> str:
+    """Enough of an idempotency key to match a log line to a call, never all of a long one.
+
+    A long key is a secret: whoever repeats it receives the call's stored result (for
+    an activation, the project key), so a log line must not be enough to replay it.
+    """
+    if key is None:
+        return "none"
+    return key if len(key) <= _SHOWN_KEY_CHARACTERS else key[:_SHOWN_KEY_CHARACTERS] + "..."
 
 
 def _path_segment(value: str) -> str:

@@ -309,6 +309,34 @@ async def test_each_retry_decision_is_logged_without_the_key(
 
 
 @pytest.mark.anyio
+async def test_a_logged_retry_never_shows_enough_of_a_generated_idempotency_key_to_replay_it(
+    kind: str,
+    sandbox: SandboxServer,
+    sleeps: list[float],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Repeating an activation's long idempotency key returns its project key: the log
+    line that correlates the retries shows only the key's start."""
+
+    def unavailable_once(
+        attempt: int, request: httpx.Request, response: httpx.Response
+    ) -> httpx.Response:
+        if attempt == 1:
+            return httpx.Response(503, json=error_envelope("DOWN", "Down for a moment."))
+        return replay(response)
+
+    caplog.set_level(logging.DEBUG, logger="infrai_jupyter")
+    recorder = Recorder()
+    async with opened(recording_for(kind, sandbox, recorder, unavailable_once)) as client:
+        await maybe_await(client.activate(write_credentials=False))
+    sent = recorder.header("Idempotency-Key")[0]
+    assert sent is not None and len(sent) > 20
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert f"idempotency key {sent[:8]}..." in logged
+    assert sent not in logged
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize(
     "value",
     ["Mon, 01 Jan 2020 00:00:00 +99999999999999999999", "Tue, 32 Feb 2020 00:00:00 GMT"],
