@@ -58,7 +58,7 @@ CELLS = [
     "import json\n"
     "from ipywidgets.widgets.widget import _instances\n"
     "print(json.dumps([w.get_state() for w in list(_instances.values())], default=str))",
-    "act = %infrai_activate --no-write\nact",
+    "act = %infrai_activate --new --no-write\nact",
     "print(act, repr(act), act.primary_api_key)",
     "%infrai",
     "%infrai_balance",
