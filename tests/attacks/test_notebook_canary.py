@@ -83,6 +83,16 @@ def session(server: HostileServer) -> Iterator[Kernel]:
 
 def test_the_session_really_met_the_echoing_server(session: Kernel, server: HostileServer) -> None:
     assert len(server.requests) >= 8
+    paths = {request.path for request in server.requests}
+    every_route = {
+        "/v1/activate",
+        "/v1/account/balance",
+        "/v1/account/keys",
+        "/v1/account/topup",
+        "/v1/account/topups/tu_1",
+        "/v1/account/tier/upgrade",
+    }
+    assert every_route <= paths, f"the session never called {every_route - paths}"
     assert any(CANARY in request.headers.get("authorization", "") for request in server.requests)
     everything = "".join(run.everything() for run in session.runs)
     # The key is shown, masked (JSON-escaped here), so the scans below are meaningful.
