@@ -711,8 +711,9 @@ _ARGUMENT_FIX = (
     "digits, '_' and '-' (strip what you read from a file)."
 )
 _ENV_FIX = (
-    f"Set {API_KEY_ENV} to the full key (%env {API_KEY_ENV}=ifr_pk_proj_...), "
-    "or unset it to use the saved credentials."
+    f"Set {API_KEY_ENV} to the full key in the shell that starts Jupyter (not with %env, "
+    "which saves the key in the notebook), sign in with %infrai_login instead, or unset it "
+    "to use the saved credentials."
 )
 
 

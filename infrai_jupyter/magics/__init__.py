@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .accounts import InfraiAccountMagics
 from .core import InfraiMagics
 
 __all__ = ["InfraiMagics", "load", "unload"]
@@ -16,7 +17,9 @@ __all__ = ["InfraiMagics", "load", "unload"]
 def load(shell: Any) -> None:
     """Register the magics once; loading the extension again is harmless."""
     if shell.magics_manager.registry.get(InfraiMagics.__name__) is None:
-        shell.register_magics(InfraiMagics(shell=shell))
+        core = InfraiMagics(shell=shell)
+        shell.register_magics(core)
+        shell.register_magics(InfraiAccountMagics(shell, core))
 
 
 def unload(shell: Any) -> None:
@@ -25,6 +28,14 @@ def unload(shell: Any) -> None:
     if magics is None:
         return
     magics.stop_sandbox()
+    _remove(shell, shell.magics_manager.registry.pop(InfraiAccountMagics.__name__, None))
+    _remove(shell, magics)
+
+
+def _remove(shell: Any, magics: Any) -> None:
+    """Take one Magics instance's magics (and its %config entry) out of the shell."""
+    if magics is None:
+        return
     # Magics() added itself to the shell's configurables; a stale one would still take %config.
     configurables = getattr(shell, "configurables", [])
     if magics in configurables:

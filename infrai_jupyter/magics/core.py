@@ -45,9 +45,6 @@ class InfraiMagics(Magics):
     watch_interval = Float(2.0, help="Seconds between refreshes of %infrai_balance --watch.").tag(
         config=True
     )
-    default_topup_usd = Float(
-        10.0, help="Amount of %infrai_topup without AMOUNT where no widget can show (terminal)."
-    ).tag(config=True)
 
     _session: Session | None = None  # made at first use, so %load_ext stays cheap
     _ready = False  # set once __init__ is done: a profile's config sets traits before that
@@ -177,7 +174,11 @@ class InfraiMagics(Magics):
                 owns_client=True,
                 follow=self.session.client,
             )
-        amount = _parse_amount(self.default_topup_usd if args.amount is None else args.amount)
+        if args.amount is None:  # no form can show here: never start a top-up nobody asked for
+            raise UsageError(
+                "Name the amount in USD, e.g. %infrai_topup 25 (the form needs a notebook)."
+            )
+        amount = _parse_amount(args.amount)
         client = self._signed_in_client()
         return self._call(
             lambda: client.account.topup(

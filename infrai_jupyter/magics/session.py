@@ -53,6 +53,10 @@ MAGICS = (
     ("%infrai_keys", "the project keys"),
     ("%infrai_upgrade TIER", "change the tier, e.g. pro"),
     ("%infrai_sandbox start|stop|status", "the offline sandbox API"),
+    ("%infrai_accounts [--use N]", "the accounts kept here; switch"),
+    ("%infrai_login [--save]", "sign in with a key, never shown"),
+    ("%infrai_logout [--forget]", "sign out (and delete the key)"),
+    ("%infrai_usage [--reset]", "what this session's calls cost"),
 )
 """The magics ``%infrai`` lists, with what each does."""
 
@@ -62,7 +66,7 @@ TIERS = ("free", "pro", "team")
 DEFAULT_TOPUP_USD = Decimal("25")
 """What the error card suggests adding when a 402 does not say a usable amount."""
 
-_SET_KEY = "%env INFRAI_API_KEY=ifr_pk_proj_..."
+_SET_KEY = "%infrai_login"  # never %env INFRAI_API_KEY=…: that saves the key in the notebook
 _SIGN_IN = ("%infrai_activate", _SET_KEY)
 
 # Resolution step 1 (an explicit key) skips the credentials file; this stand-in is

@@ -68,7 +68,7 @@ def not_signed_in_html(base_url: str) -> str:
     card = not_signed_in_card(
         base_url=base_url,
         origin=origin_of(base_url, ""),
-        commands=("%infrai_activate", "%env INFRAI_API_KEY=ifr_pk_proj_..."),
+        commands=("%infrai_activate", "%infrai_login"),
     )
     return f'<div role="alert">{render_html(card)}</div>'
 

@@ -108,7 +108,8 @@ def test_an_environment_key_is_checked_and_named_as_the_source() -> None:
         resolve_config(environ={"INFRAI_API_KEY": f"{PROJECT_KEY_PREFIX}\u2026{TAIL}"})
     message = str(raised.value)
     assert "the INFRAI_API_KEY environment variable" in message
-    assert "paste the full key" in message and "%env INFRAI_API_KEY=" in message
+    assert "paste the full key" in message and "%infrai_login" in message
+    assert "%env INFRAI_API_KEY=" not in message  # that advice saves the key in the notebook
     assert isinstance(raised.value, CredentialsError) and isinstance(raised.value, ValueError)
 
 

@@ -25,6 +25,10 @@ MAGICS = (
     "infrai_keys",
     "infrai_upgrade",
     "infrai_sandbox",
+    "infrai_accounts",
+    "infrai_login",
+    "infrai_logout",
+    "infrai_usage",
 )
 """The magics' fixed names (SPEC §4), in the order ``%infrai`` lists them."""
 

@@ -450,7 +450,8 @@ def test_401_tells_how_to_sign_in_and_the_advice_works(
     assert "did not accept this session's project key" in fields(tag)["Message"]
     assert "Bearer" not in tag.get_text() and "Authorization" not in tag.get_text()
     text = tag.get_text()
-    assert "%infrai_activate" in text and "INFRAI_API_KEY" in text
+    assert "%infrai_activate" in text and "%infrai_login" in text
+    assert "%env" not in text  # advice that would save a key in the notebook
     assert fields(tag)["Code"].endswith("(HTTP 401)")
     assert outer_sandbox.url in tag.select_one("div.infrai-footer").get_text()
 

@@ -148,8 +148,9 @@ def test_a_terminal_gets_the_topup_command_not_the_form(
 ) -> None:
     monkeypatch.setenv("INFRAI_BASE_URL", sandbox.url)
     shell.run_line_magic("infrai_activate", "--no-write")
-    shell.run_line_magic("config", "InfraiMagics.default_topup_usd = 7")
-    topup = shell.run_line_magic("infrai_topup", "")
+    with pytest.raises(UsageError, match="Name the amount"):  # nobody asked for $10
+        shell.run_line_magic("infrai_topup", "")
+    topup = shell.run_line_magic("infrai_topup", "7")
     assert isinstance(topup, TopupRecord) and str(topup.amount_usd) == "7.00"
     assert isinstance(shell.run_line_magic("infrai_balance", ""), Balance)
     capsys.readouterr()

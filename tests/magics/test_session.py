@@ -162,7 +162,7 @@ def test_a_credentials_error_names_where_the_session_would_connect(
     text = render_text(session.error_card(error))
     assert "The saved credentials cannot be used" in text
     assert text.endswith("custom · http://127.0.0.1:9")
-    assert "    %env INFRAI_API_KEY=ifr_pk_proj_..." in text
+    assert "    %infrai_login" in text and "%env" not in text
 
 
 def test_a_refused_connection_to_the_session_s_own_sandbox_is_named_sandbox(

@@ -1,0 +1,63 @@
+"""The kept-accounts card of ``%infrai_accounts``, with each balance where reachable."""
+
+from __future__ import annotations
+
+from .._client import InfraiClient
+from .._kept_accounts import KeptAccount
+from .._usage import exact_usd
+from ..credentials import list_accounts
+from ..display import Card, CardTable
+from ..errors import InfraiError
+
+BALANCE_TIMEOUT_S = 5.0  # one short call per account: a dead server must not hang the list
+
+
+def accounts_card(in_use: str | None) -> Card:
+    """Every kept account; ``in_use`` is the session's key (never shown, only compared)."""
+    accounts = list_accounts()
+    rows = tuple(
+        (
+            str(number),
+            entry.masked_key,
+            entry.credentials.account_id or "—",
+            entry.credentials.base_url,
+            _state(entry, in_use),
+            _balance(entry),
+        )
+        for number, entry in enumerate(accounts, start=1)
+    )
+    return Card(
+        kind="accounts",
+        title="Kept accounts",
+        hero=str(len(accounts)),
+        hero_caption="kept on this computer",
+        table=CardTable(
+            ("#", "Key", "Account", "Server", "State", "Balance"),
+            rows,
+            empty_message="No account is kept yet: %infrai_activate or %infrai_login --save.",
+            code_columns=(1, 2),
+        ),
+        notes=("Each key is its account: none is deleted unless you run %infrai_logout --forget.",),
+        commands=("%infrai_accounts --use 1",) if len(accounts) > 1 else (),
+    )
+
+
+def _state(entry: KeptAccount, in_use: str | None) -> str:
+    if entry.credentials.api_key == in_use:
+        return "in use"
+    return "active for its server" if entry.active else "kept"
+
+
+def _balance(entry: KeptAccount) -> str:
+    """The balance, or why it is not shown; one call with no retries."""
+    try:
+        with InfraiClient(
+            api_key=entry.credentials.api_key,
+            base_url=entry.credentials.base_url,
+            timeout=BALANCE_TIMEOUT_S,
+            max_retries=0,
+        ) as client:
+            return exact_usd(client.account.balance().balance_usd)
+    except InfraiError as error:
+        status = getattr(error, "status_code", None)
+        return f"unavailable (HTTP {status})" if status else "unreachable"
