@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from .._client import InfraiClient
 from .._kept_accounts import KeptAccount
 from .._usage import exact_usd
 from ..credentials import list_accounts
 from ..display import Card, CardTable
 from ..errors import InfraiError
+from ..results import AccountSummary
 
 BALANCE_TIMEOUT_S = 5.0  # one short call per account: a dead server must not hang the list
 
@@ -61,3 +64,13 @@ def _balance(entry: KeptAccount) -> str:
     except InfraiError as error:
         status = getattr(error, "status_code", None)
         return f"unavailable (HTTP {status})" if status else "unreachable"
+
+
+def upgrade_outcome(target: str, balance_before: Decimal, summary: AccountSummary) -> str:
+    """What an upgrade charged, in one sentence: the server's ``cost_usd`` when it states
+    one, else what left the balance during the call (the sandbox states no cost)."""
+    stated = summary.metadata.cost_usd
+    charged = stated if stated > 0 else balance_before - summary.balance_usd
+    if charged <= 0 and summary.tier == target:
+        return f"Already on {target} — nothing charged."
+    return f"Upgraded to {summary.tier} — charged {exact_usd(charged)}."

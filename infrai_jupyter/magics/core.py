@@ -216,8 +216,16 @@ class InfraiMagics(Magics):
                 "Name the tier to move to, e.g. %infrai_upgrade pro. "
                 f"Tiers: {self.session.tiers()}."
             )
+        from IPython.display import display
+
+        from ..display import StatusLine
+        from .account_cards import upgrade_outcome
+
         client = self._signed_in_client()
-        return self._call(lambda: client.account.tier.upgrade(target_tier=args.tier))
+        before = self._call(client.account.balance).balance_usd
+        summary = self._call(lambda: client.account.tier.upgrade(args.tier))
+        display(StatusLine(upgrade_outcome(args.tier, before, summary)))
+        return summary
 
     @magic_arguments()
     @argument(

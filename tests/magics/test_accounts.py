@@ -123,6 +123,10 @@ def test_no_account_is_ever_lost_and_no_key_reaches_the_notebook(
     assert "Signed in with ifr_pk_proj_…" in ok(kernel, "print(form.status.value)").stdout
     assert balance(kernel) == Decimal("32")
 
+    assert "Upgraded to pro — charged $20.00." in shown_text(ok(kernel, "%infrai_upgrade pro"))
+    assert "Already on pro — nothing charged." in shown_text(ok(kernel, "%infrai_upgrade pro"))
+    assert balance(kernel) == Decimal("12")
+
     usage = shown_text(ok(kernel, "%infrai_usage"))
     for capability in ("infra.activate", "account.topup", "account.balance"):
         assert capability in usage
