@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import infrai_jupyter
 import infrai_jupyter.errors
 
@@ -27,19 +29,27 @@ def test_errors_surface() -> None:
         "APIConnectionError",
         "APIStatusError",
         "APITimeoutError",
+        "AccountExistsError",
         "AuthenticationError",
+        "ConfigurationError",
         "ConflictError",
         "CredentialsError",
         "InfraiError",
         "InsufficientCreditError",
+        "InvalidAmountError",
+        "InvalidArgumentError",
+        "InvalidKeyError",
         "InvalidRequestError",
         "MalformedResponseError",
+        "MissingKeyError",
         "NotFoundError",
         "PermissionDeniedError",
         "RateLimitError",
         "ServerError",
     ]
     assert infrai_jupyter.errors.__all__ == expected == sorted(expected)
+    tree = infrai_jupyter.errors.__doc__ or ""
     for name in expected:
         error_class = getattr(infrai_jupyter.errors, name)
         assert issubclass(error_class, infrai_jupyter.errors.InfraiError)
+        assert re.search(rf"\s{name}\s", tree), f"{name} is missing from the tree in the docstring"
