@@ -43,6 +43,7 @@ from .feedback import (
     result_html,
 )
 from .payment_watch import FINAL_STATES, PaymentWatch
+from .topup_status import TopupStatus
 from .validation import KEY_REMOVED, Field, TopupInput, holds_a_key, validate_topup
 
 if TYPE_CHECKING:
@@ -307,13 +308,13 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
                 self._stop_watch()
             elif not (watched and self._watch is not None and self._watch.running):
                 self._stop_watch()
-                self._watch = self._start_watch(record.topup_id)
+                self._watch = self._start_watch(record)
         self._show(record)
 
-    def _start_watch(self, topup_id: str) -> PaymentWatch:
+    def _start_watch(self, record: TopupRecord) -> PaymentWatch:
         return PaymentWatch(
-            topup_id,
-            lambda: self._client.account.topups.retrieve(topup_id),
+            record.topup_id,
+            TopupStatus(self._client, record),
             on_record=self._show,
             on_error=self._on_watch_error,
             on_expired=self._on_watch_expired,
