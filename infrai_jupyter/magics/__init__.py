@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import completion
 from .accounts import InfraiAccountMagics
 from .core import InfraiMagics
 
@@ -18,8 +19,11 @@ def load(shell: Any) -> None:
     """Register the magics once; loading the extension again is harmless."""
     if shell.magics_manager.registry.get(InfraiMagics.__name__) is None:
         core = InfraiMagics(shell=shell)
+        accounts = InfraiAccountMagics(shell, core)
         shell.register_magics(core)
-        shell.register_magics(InfraiAccountMagics(shell, core))
+        shell.register_magics(accounts)
+        core.completion = completion.MagicArguments(core, accounts)
+        core.completion.register(shell)
 
 
 def unload(shell: Any) -> None:
@@ -28,6 +32,8 @@ def unload(shell: Any) -> None:
     if magics is None:
         return
     magics.stop_sandbox()
+    if magics.completion is not None:
+        magics.completion.unregister(shell)
     _remove(shell, shell.magics_manager.registry.pop(InfraiAccountMagics.__name__, None))
     _remove(shell, magics)
 

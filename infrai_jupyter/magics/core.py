@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ..display import Card, CardView
     from ..errors import InfraiError
     from ..results import Balance
+    from .completion import MagicArguments
     from .session import Session
 
 T = TypeVar("T")
@@ -51,6 +52,7 @@ class InfraiMagics(Magics):
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
+        self.completion: MagicArguments | None = None  # its completer, removed on unload
         self._ready = True
 
     # ------------------------------------------------------------------ magics

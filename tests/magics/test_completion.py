@@ -1,0 +1,68 @@
+"""Tab completion of the magics' arguments, through IPython's own completer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from IPython.core.completer import provisionalcompleter
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
+
+from infrai_jupyter import _default
+
+
+@pytest.fixture
+def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    _default.reset()
+    shell = InteractiveShell.instance(config=Config({"HistoryManager": {"enabled": False}}))
+    shell.extension_manager.load_extension("infrai_jupyter")
+    yield shell
+    shell.extension_manager.unload_extension("infrai_jupyter")
+    _default.reset()
+
+
+def completions(shell: InteractiveShell, line: str) -> list[str]:
+    """What a front end's Tab offers at the end of ``line`` (ipykernel asks this API)."""
+    with provisionalcompleter():
+        return [c.text for c in shell.Completer.completions(line, len(line))]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("%infrai_upgrade ", ["free", "pro", "team"]),
+        ("%infrai_upgrade p", ["pro"]),
+        ("%infrai_sandbox st", ["start", "stop", "status"]),
+        ("%infrai_sandbox --", ["--port", "--db"]),
+        ("%infrai_activate --n", ["--no-write", "--new"]),
+        ("%infrai_topup --", ["--return-url", "--idempotency-key"]),
+        ("%infrai_logout --", ["--forget", "--yes"]),
+        ("%infrai_usage --", ["--reset"]),
+        ("%infrai_accounts --", ["--use"]),
+    ],
+)
+def test_the_words_that_fit_complete(
+    shell: InteractiveShell, line: str, expected: list[str]
+) -> None:
+    assert completions(shell, line) == sorted(expected)  # no Python names among them
+
+
+def test_every_flag_of_every_magic_completes_as_its_help_lists_it(shell: InteractiveShell) -> None:
+    for magics in shell.magics_manager.registry.values():
+        for name, method in magics.magics["line"].items():
+            parser = getattr(method, "parser", None)
+            if not name.startswith("infrai") or parser is None:
+                continue
+            for action in parser._actions:
+                for flag in action.option_strings:
+                    if flag.startswith("--") and flag != "--help":
+                        assert flag in completions(shell, f"%{name} --"), (name, flag)
+
+
+def test_unloading_removes_the_completers(shell: InteractiveShell) -> None:
+    shell.extension_manager.unload_extension("infrai_jupyter")
+    assert "pro" not in completions(shell, "%infrai_upgrade p")
+    shell.extension_manager.load_extension("infrai_jupyter")
