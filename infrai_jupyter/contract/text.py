@@ -41,12 +41,23 @@ _ESCAPE_SEQUENCE = re.compile(
 _SPACING = frozenset("\t\n\r\v\f\x85\u2028\u2029")
 
 
-def clean_server_text(text: object, limit: int = TEXT_LIMIT) -> str:
-    """``text`` as one safe line: escapes and controls removed, keys masked, capped."""
+def clean_server_text(text: object, limit: int = TEXT_LIMIT, *, invisible: str = "") -> str:
+    """``text`` as one safe line: escapes and controls removed, keys masked, capped.
+
+    ``invisible`` replaces each control or invisible character (a card passes a visible
+    mark, so the reader sees that one was there); where dropping them reveals a key, the
+    key wins and is masked whole, marks or not.
+    """
     line = _ESCAPE_SEQUENCE.sub("", str(text))
-    line = "".join(" " if char in _SPACING else char for char in line if _kept(char))
-    line = redact_keys(line)
-    return line if len(line) <= limit else line[: limit - 1] + _ELLIPSIS
+    joined = "".join(_spaced(char) for char in line if _kept(char))
+    masked = redact_keys(joined)
+    if invisible and masked == joined:
+        masked = "".join(_spaced(char) if _kept(char) else invisible for char in line)
+    return masked if len(masked) <= limit else masked[: limit - 1] + _ELLIPSIS
+
+
+def _spaced(char: str) -> str:
+    return " " if char in _SPACING or unicodedata.category(char) == "Zs" else char
 
 
 def is_absurd_number(value: int | float | Decimal) -> bool:

@@ -10,10 +10,8 @@ Escaping for HTML or Markdown is the renderers' job; this is about what the text
 from __future__ import annotations
 
 import dataclasses
-import re
-import unicodedata
 
-from ..contract import redact_keys
+from ..contract import clean_server_text, redact_keys
 from .card import Card, CardField, CardFooter, CardLink, CardTable
 
 MESSAGE_LIMIT = 300
@@ -35,29 +33,11 @@ INVISIBLE_MARK = "\N{REPLACEMENT CHARACTER}"
 
 ELLIPSIS = "…"
 
-# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), and the two-character ESC sequences;
-# the 8-bit CSI (U+009B) too. Removed whole, so no "[31m" debris is left behind.
-_ANSI_ESCAPE = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
-    r"|\x1b[@-Z\\-_]"
-    r"|\x9b[0-?]*[ -/]*[@-~]"
-)
-
 
 def clean_text(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    """Return ``text`` as one line that may be shown: keys masked, escapes gone, capped."""
-    text = redact_keys(_ANSI_ESCAPE.sub("", text))
-    text = "".join(_visible(char) for char in text)
-    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
-
-
-def _visible(char: str) -> str:
-    if char.isprintable():
-        return char
-    if char in "\t\n\r" or unicodedata.category(char) == "Zs":
-        return " "  # ordinary spacing: a tab, a line break in a one-line slot, a no-break space
-    return INVISIBLE_MARK  # bidi overrides, zero-width marks, controls, lone surrogates
+    """Return ``text`` as one line that may be shown: keys masked, escapes gone, invisibles
+    marked with :data:`INVISIBLE_MARK`, capped; the contract's one cleaning pass."""
+    return clean_server_text(text, limit, invisible=INVISIBLE_MARK)
 
 
 def clean_card(card: Card) -> Card:

@@ -104,3 +104,11 @@ def test_only_a_sensible_latency_is_shown(latency: int, shown: str) -> None:
         kind="x", title="T", footer=CardFooter("sandbox", "http://127.0.0.1:1", "", latency)
     )
     assert render_text(card) == "T\n\nsandbox · http://127.0.0.1:1" + shown
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u202e", "\x00"], ids=lambda c: f"U+{ord(c):04X}")
+def test_a_key_split_by_an_invisible_character_is_still_masked_whole(char: str) -> None:
+    split = KEY[:20] + char + KEY[20:]
+    shown = render_text(Card(kind="error", title="Oops", notes=(f"your key: {split}",)))
+    assert SECRET[8:] not in shown and SECRET[:8] not in shown
+    assert "ifr_pk_proj_…a1b2" in shown
