@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from typing_extensions import Self
 
 from ._body import ACCEPT_ENCODING, BodyError, BodyReader, attempt_budget
+from ._logging import log_from_environment
 from ._requester import ResultT
 from ._usage import UsageEntry, session_ledger
 from ._usage import now as usage_now
@@ -66,6 +67,7 @@ from .errors import (
 from .results import ActivateResult, is_withheld_key
 
 logger = logging.getLogger("infrai_jupyter")
+log_from_environment()  # INFRAI_LOG=debug|info, read once the client is first imported
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
