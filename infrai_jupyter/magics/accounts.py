@@ -117,6 +117,26 @@ class InfraiAccountMagics(Magics):
         where = " and deleted it from ~/.infrai/credentials" if args.forget else ""
         return f"Signed out of {mask_key(key)}{where}."
 
+    @line_magic
+    def infrai_doctor(self, line: str) -> Any:
+        """A redacted report to paste into a support request: front end, widgets, key
+        source (masked), whether the server answers, proxy and CA settings, clock skew,
+        the sandbox and versions. Example::
+
+            %infrai_doctor
+        """
+        from .._doctor import diagnose, front_end_name
+
+        if _without_comment(line).strip():
+            raise UsageError("%infrai_doctor takes no arguments")
+        has_kernel = self.core._has_widget_frontend()
+        widgets = _widgets_verdict(has_kernel)
+        return diagnose(
+            front_end=front_end_name(has_kernel),
+            widgets=widgets,
+            sandbox_url=self.core.session.sandbox_url,
+        )
+
     @magic_arguments()
     @argument("--reset", action="store_true", help="Start the ledger over.")
     @line_magic
@@ -134,3 +154,13 @@ class InfraiAccountMagics(Magics):
         if args.reset:
             session_ledger.reset()
         return session_ledger
+
+
+def _widgets_verdict(has_kernel: bool) -> str:
+    if not has_kernel:
+        return "cannot show here (no kernel): the magics print text and links instead"
+    try:
+        import ipywidgets
+    except ImportError:
+        return "ipywidgets is not installed: pip install ipywidgets"
+    return f"can show (ipywidgets {ipywidgets.__version__})"

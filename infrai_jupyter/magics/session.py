@@ -57,6 +57,7 @@ MAGICS = (
     ("%infrai_login [--save]", "sign in with a key, never shown"),
     ("%infrai_logout [--forget]", "sign out (and delete the key)"),
     ("%infrai_usage [--reset]", "what this session's calls cost"),
+    ("%infrai_doctor", "a redacted report for support"),
 )
 """The magics ``%infrai`` lists, with what each does."""
 

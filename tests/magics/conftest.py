@@ -29,6 +29,7 @@ MAGICS = (
     "infrai_login",
     "infrai_logout",
     "infrai_usage",
+    "infrai_doctor",
 )
 """The magics' fixed names (SPEC §4), in the order ``%infrai`` lists them."""
 
