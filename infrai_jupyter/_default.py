@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from ._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, InfraiClient
+from ._network import Network, checked_network
 from ._usage import UsageLedger, session_ledger
 from .contract import Region
 from .credentials import (
@@ -50,12 +51,17 @@ class _DefaultClient:
         self._made_from: tuple[str | None, str | None] | None = None
         self._timeout = DEFAULT_TIMEOUT
         self._max_retries = DEFAULT_MAX_RETRIES
+        self._network = Network()
 
     def get(self) -> InfraiClient:
         with self._lock:
             stale = self._made_from is not None and self._made_from != _environment()
             if self._client is None or stale:
-                fresh = InfraiClient(timeout=self._timeout, max_retries=self._max_retries)
+                fresh = InfraiClient(
+                    timeout=self._timeout,
+                    max_retries=self._max_retries,
+                    http_client=self._network.http_client(),
+                )
                 self._swap(fresh, made_from=_environment())
             assert self._client is not None
             return self._client
@@ -70,6 +76,17 @@ class _DefaultClient:
             ):
                 limited = client.with_options(timeout=timeout, max_retries=max_retries)
                 self._swap(limited, made_from=self._made_from)
+
+    @property
+    def network(self) -> Network:
+        return self._network
+
+    def set_network(self, network: Network) -> None:
+        """Send through another proxy or trust another CA: the next call makes a client."""
+        with self._lock:
+            if network != self._network:
+                self._network = network
+                self._swap(None, made_from=None)
 
     def holds_key(self, api_key: str) -> bool:
         with self._lock:
@@ -104,7 +121,11 @@ def configure(
 ) -> InfraiClient:
     """Point ``infra`` and ``account`` at a key and server; unset values use the fallbacks."""
     client = InfraiClient(
-        api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+        api_key=api_key,
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=max_retries,
+        http_client=_default.network.http_client(),
     )
     _default.replace(client)
     return client
@@ -114,6 +135,16 @@ def set_limits(*, timeout: float | httpx.Timeout, max_retries: int) -> None:
     """Use these limits for the default client, now and whenever it is made again."""
     limits = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
     _default.set_limits(limits, max_retries)
+
+
+def configure_network(*, proxy: str | None = None, verify: bool | str = True) -> None:
+    """Send every call of ``infra``/``account`` through ``proxy`` and trust ``verify`` (a CA
+    file or directory, or a bool); raises ``ConfigurationError`` for settings that cannot work.
+
+    A key the session adopted without saving it (``%infrai_login`` without ``--save``)
+    is not carried over: set the network first.
+    """
+    _default.set_network(checked_network(proxy, verify))
 
 
 def use_client(client: InfraiClient) -> None:

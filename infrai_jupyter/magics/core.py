@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Bool, Float, Int, observe
+from traitlets import Bool, Float, Int, Unicode, Union, observe
 
 if TYPE_CHECKING:
     from .._client import InfraiClient
@@ -46,6 +46,14 @@ class InfraiMagics(Magics):
     watch_interval = Float(2.0, help="Seconds between refreshes of %infrai_balance --watch.").tag(
         config=True
     )
+    proxy = Unicode(
+        None, allow_none=True, help="Proxy URL for every call, e.g. http://proxy.example.org:3128."
+    ).tag(config=True)
+    verify = Union(
+        [Bool(), Unicode()],
+        default_value=True,
+        help="CA bundle (.pem path) to trust, True for the usual CAs, False for none.",
+    ).tag(config=True)
 
     _session: Session | None = None  # made at first use, so %load_ext stays cheap
     _ready = False  # set once __init__ is done: a profile's config sets traits before that
@@ -271,7 +279,13 @@ class InfraiMagics(Magics):
             from .session import Session
 
             self._session = Session(timeout=self.timeout, max_retries=self.max_retries)
+            self._session.proxy, self._session.verify = self.proxy, self.verify
         return self._session
+
+    @observe("proxy", "verify")
+    def _apply_network(self, change: Any) -> None:
+        if self._ready:
+            self.session.proxy, self.session.verify = self.proxy, self.verify
 
     def _client(self) -> InfraiClient:
         """The session's client; an unusable credentials file fails the cell with a card."""

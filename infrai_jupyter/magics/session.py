@@ -85,6 +85,8 @@ class Session:
     def __init__(self, *, timeout: float, max_retries: int) -> None:
         self.timeout = timeout
         self.max_retries = max_retries
+        self.proxy: str | None = None
+        self.verify: bool | str = True
         self._sandbox: SandboxServer | None = None
 
     # ----------------------------------------------------------------- client
@@ -97,6 +99,7 @@ class Session:
     def client(self) -> InfraiClient:
         """The session's client; raises :class:`CredentialsError` for an unusable file."""
         _default.set_limits(timeout=self.timeout, max_retries=self.max_retries)
+        _default.configure_network(proxy=self.proxy, verify=self.verify)
         return _default.default_client()
 
     def form_client(self) -> InfraiClient:
