@@ -50,6 +50,7 @@ from .credentials import (
     active_account,
     checked_key,
     device_fingerprint,
+    kept_account_id,
     resolve_config,
     save_activation,
 )
@@ -392,13 +393,16 @@ class BaseClient(Generic[HttpT]):
                 key, source = (stored.api_key, "the saved credentials") if stored else (None, "")
         if key is None:
             return
+        account_id = kept_account_id(key)
+        named = f"account {account_id}, key {mask_key(key)}" if account_id else mask_key(key)
         raise AccountExistsError(
-            f"This session already has an account on {self.base_url}: {mask_key(key)} "
+            f"This session already has an account on {self.base_url}: {named} "
             f"(from {source}). It stays in use; activating again would start another, empty "
             "one. To make another on purpose: infra.activate(new_account=True) or "
             "%infrai_activate --new (every key stays kept in ~/.infrai/credentials).",
             masked_key=mask_key(key),
             base_url=self.base_url,
+            account_id=account_id,
         )
 
     def _adopt(self, result: ActivateResult, write: bool) -> None:

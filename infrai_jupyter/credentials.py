@@ -79,6 +79,7 @@ __all__ = [
     "credentials_path",
     "device_fingerprint",
     "forget_account",
+    "kept_account_id",
     "list_accounts",
     "load_credentials",
     "resolve_config",
@@ -136,6 +137,15 @@ def list_accounts(path: Path | None = None) -> list[KeptAccount]:
 def active_account(base_url: str, path: Path | None = None) -> StoredCredentials | None:
     """The account kept active for the server at ``base_url``, if any."""
     return active_for(list_accounts(path), base_url)
+
+
+def kept_account_id(api_key: str, path: Path | None = None) -> str:
+    """The account id kept with ``api_key``; "" when unknown or the file cannot be read."""
+    try:
+        kept = list_accounts(path)
+    except CredentialsError:
+        return ""
+    return next((e.credentials.account_id for e in kept if e.credentials.api_key == api_key), "")
 
 
 def _load_document(path: Path | None) -> tuple[StoredCredentials, list[KeptAccount]] | None:

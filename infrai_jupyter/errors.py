@@ -292,13 +292,17 @@ class AccountExistsError(InfraiError):
 
     An anonymous account's key is the account, so a silent second activation would
     leave the first (and its money) behind; ``new_account=True`` makes another on
-    purpose. ``masked_key`` and ``base_url`` name the account that stays in use.
+    purpose. ``masked_key``, ``account_id`` ("" when unknown) and ``base_url`` name the
+    account that stays in use.
     """
 
-    def __init__(self, message: str, *, masked_key: str, base_url: str) -> None:
+    def __init__(
+        self, message: str, *, masked_key: str, base_url: str, account_id: str = ""
+    ) -> None:
         super().__init__(message)
         self.masked_key = masked_key
         self.base_url = base_url
+        self.account_id = account_id
 
 
 class MissingKeyError(InfraiError):

@@ -204,8 +204,30 @@ class Session:
             origin=self.origin(base_url, getattr(error, "vendor", "")),
             lead=lead,
             commands=commands,
-            message=self._refused_key_message() if isinstance(error, AuthenticationError) else None,
+            message=self._message_for(error),
         )
+
+    def _message_for(self, error: InfraiError) -> str | None:
+        """The card's message where the session can say more than the error itself."""
+        if isinstance(error, AuthenticationError):
+            return self._refused_key_message()
+        if isinstance(error, AccountExistsError):
+            named = (
+                f"{error.account_id} ({error.masked_key})" if error.account_id else error.masked_key
+            )
+            return (
+                f"This session keeps its account {named}. {self._balance_sentence()} "
+                "Activating again would start another, empty one; every key stays kept."
+            )
+        return None
+
+    def _balance_sentence(self) -> str:
+        """The balance of the account the session keeps using, when the server answers."""
+        try:
+            balance = self.client().account.balance()
+        except InfraiError:
+            return "Its balance cannot be read right now."
+        return f"Its balance: {format_usd(balance.balance_usd)}."
 
     def signed_in(self) -> bool:
         """Whether the session has a key to send (raises for an unusable credentials file)."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from infrai_jupyter import InfraiClient, _default, account, infra
+from infrai_jupyter import AsyncInfraiClient, InfraiClient, _default, account, infra
 from infrai_jupyter.credentials import list_accounts, load_credentials
 from infrai_jupyter.errors import AccountExistsError, MissingKeyError
 from infrai_jupyter.sandbox import SandboxServer
@@ -36,6 +37,7 @@ def test_activate_add_funds_activate_again_keeps_the_funded_account(
     with pytest.raises(AccountExistsError, match="new_account=True") as refused:
         infra.activate()
     assert refused.value.masked_key == first.primary_api_key.masked
+    assert refused.value.account_id == first.account_id in str(refused.value)
     assert account.balance().balance_usd == Decimal("32")  # still the funded account
     assert [entry.credentials.account_id for entry in list_accounts()] == [first.account_id]
 
@@ -82,3 +84,19 @@ def test_tier_upgrade_takes_the_tier_positionally_as_the_typescript_signature_re
     pay_checkout(account.topup(amount_usd=50).checkout_url)
     assert account.tier.upgrade("pro").get("tier") == "pro"
     assert account.tier.upgrade(target_tier="pro").get("tier") == "pro"
+
+
+async def _activate_twice(url: str) -> None:
+    async with AsyncInfraiClient(base_url=url) as client:
+        await client.activate()
+        with pytest.raises(AccountExistsError):
+            await client.activate()
+        second = await client.activate(new_account=True)
+        assert client.config.api_key == second.primary_api_key.get_secret_value()
+
+
+def test_the_async_client_refuses_a_second_account_the_same_way(
+    sandbox: SandboxServer, home: Path
+) -> None:
+    asyncio.run(_activate_twice(sandbox.url))
+    assert len(list_accounts()) == 2

@@ -86,7 +86,9 @@ def test_no_account_is_ever_lost_and_no_key_reaches_the_notebook(
     # Re-running the activation cell: the funded account stays, and the card says how
     # to make another on purpose.
     again = kernel.run("%infrai_activate")
-    assert "%infrai_activate --new" in shown_text(again)
+    card = shown_text(again)
+    assert "%infrai_activate --new" in card and "Its balance: $32.00." in card
+    assert first["account_id"] in card and "ifr_pk_proj_…" in card
     assert balance(kernel) == Decimal("32")
     assert len(kept_keys(kernel)) == 1
 
