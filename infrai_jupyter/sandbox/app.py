@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -18,7 +19,12 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from .api import build_router as build_api_router
 from .checkout import build_router as build_checkout_router
 from .context import RateLimiter, Sandbox, path_prefix
-from .envelopes import BodySizeLimitMiddleware, PathPrefixMiddleware, install_error_handlers
+from .envelopes import (
+    BodySizeLimitMiddleware,
+    KnownHostMiddleware,
+    PathPrefixMiddleware,
+    install_error_handlers,
+)
 from .idempotency import new_instance, reap_dead_instances
 from .settings import SandboxSettings
 from .store import Store, open_store
@@ -94,6 +100,8 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, limit=config.max_body_bytes)
+    public_host = urlsplit(config.public_url).hostname if config.public_url else None
+    app.add_middleware(KnownHostMiddleware, public_host=public_host)
     if path_prefix(config):
         app.add_middleware(PathPrefixMiddleware, prefix=path_prefix(config))
     if config.trusted_proxies:

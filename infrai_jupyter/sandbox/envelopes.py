@@ -10,6 +10,7 @@ error page, and every ``/v1`` answer is the envelope.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from collections.abc import Mapping
@@ -100,6 +101,57 @@ class PathPrefixMiddleware:
             inner = path[len(self.prefix) :]
             scope = {**scope, "path": inner, "raw_path": inner.encode()}
         await self.app(scope, receive, send)
+
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _hostname(host: str) -> str:
+    """``example.org`` of ``example.org:8765``; ``::1`` of ``[::1]:8765``."""
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0].lower()
+    return (host.rsplit(":", 1)[0] if host.count(":") == 1 else host).lower()
+
+
+class KnownHostMiddleware:
+    """Answer 421 to a request whose ``Host`` names another server (DNS rebinding).
+
+    A page of ``evil.example`` whose name an attacker re-points to 127.0.0.1 becomes
+    same-origin with this server and could read its answers (a new key, a form token);
+    its requests say ``Host: evil.example``. Served are: the address the connection
+    reached, the host of ``public_url``, and the loopback names on a loopback connection.
+    """
+
+    def __init__(self, app: ASGIApp, public_host: str | None) -> None:
+        self.app = app
+        self.public_host = public_host
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            if host and not self._serves(_hostname(host), scope.get("server")):
+                error = ApiError(
+                    421,
+                    ErrorCode.INVALID_REQUEST,
+                    "This sandbox does not serve that host name; use the address it "
+                    "printed when it started (or its --public-url).",
+                )
+                await envelope_response(Request(scope), 421, error.payload())(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _serves(self, name: str, server: tuple[str, int] | None) -> bool:
+        local = (server[0] if server else "").lower()
+        if name in (local, self.public_host):
+            return True
+        return name in LOOPBACK_NAMES and _is_loopback(local)
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 class BodySizeLimitMiddleware:

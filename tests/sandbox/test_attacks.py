@@ -44,10 +44,29 @@ def elsewhere(sandbox: SandboxServer) -> Iterator[httpx.Client]:
         yield client
 
 
-def test_no_link_or_redirect_names_the_host_a_caller_claims(
+def test_a_request_naming_another_host_is_refused_and_changes_nothing(
+    client: httpx.Client, account: Account
+) -> None:
+    """DNS rebinding: evil.example re-pointed at 127.0.0.1 would make its page same-origin
+    with the sandbox; its requests name evil.example, and get nothing."""
+    foreign = {"Host": f"{EVIL}:{client.base_url.port}"}
+    topup_id = create_topup(client, account, 5)
+    refused = [
+        client.post("/v1/activate", json={"device_fingerprint": "e" * 32}, headers=foreign),
+        client.get("/v1/account/balance", headers={**account.headers, **foreign}),
+        client.get(f"/checkout/{topup_id}", headers=foreign),
+        client.get(account.activation["checkout_url"], headers=foreign),
+    ]
+    for response in refused:
+        error_of(response, 421, ErrorCode.INVALID_REQUEST)
+        assert "form_token" not in response.text and "ifr_pk_proj_" not in response.text
+    assert client.get("/v1/account/balance", headers=account.headers).status_code == 200
+
+
+def test_no_link_or_redirect_names_the_host_a_caller_forwards(
     client: httpx.Client, sandbox: SandboxServer
 ) -> None:
-    lies = {"Host": EVIL, "X-Forwarded-Host": EVIL, "X-Forwarded-Proto": "https"}
+    lies = {"X-Forwarded-Host": EVIL, "X-Forwarded-Proto": "https", "Forwarded": f"host={EVIL}"}
     body = {"device_fingerprint": secrets.token_hex(16)}
     activation = client.post("/v1/activate", json=body, headers=lies)
     account = Account(data_of(activation)["primary_api_key"], data_of(activation)["account_id"], {})
