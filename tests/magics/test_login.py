@@ -7,6 +7,8 @@ real kernel cannot type: a hidden terminal prompt, and a key the server refuses.
 from __future__ import annotations
 
 import getpass
+import sys
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,3 +90,20 @@ def test_the_form_clears_the_field_and_keeps_the_session_s_key_when_refused(
     assert "Signed in with" in form.status.value
     assert _default.default_client().config.api_key == good_key
     assert list_accounts() == []  # not saved: the box was not ticked
+
+
+def test_colab_s_secret_is_used_when_granted_and_checked_first(
+    shell: InteractiveShell, good_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In Colab, ``google.colab.userdata`` holds the secret the user granted the notebook."""
+    asked: list[str] = []
+    userdata = types.ModuleType("google.colab.userdata")
+    userdata.get = lambda name: asked.append(name) or good_key  # type: ignore[attr-defined]
+    colab = types.ModuleType("google.colab")
+    colab.userdata = userdata  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setitem(sys.modules, "google.colab.userdata", userdata)
+    said = shell.run_line_magic("infrai_login", "")
+    assert asked == ["INFRAI_API_KEY"] and said.startswith("Signed in with ifr_pk_proj_…")
+    assert _default.default_client().config.key_source == "Colab (checked)"
