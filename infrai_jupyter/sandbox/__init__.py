@@ -6,12 +6,16 @@ client parses: the description cannot drift from what is served. It imports noth
 the package but the contract.
 
 It distrusts its callers: links name its own address, never the request's ``Host``
-(``context``); failed authentications and activations are limited per address
-(``api``); checkout forms carry a token another site cannot know (``checkout``); an
-activation's key is shown again only to the caller that can prove it asked
-(``activation``); a request cut off by a crash blocks nobody after a restart
-(``idempotency``); bodies are bounded and amounts read exactly; the database is
-owner-only.
+(``context``), and a request naming a foreign host is refused (``envelopes``); failed
+authentications and activations are limited per address (``api``); checkout forms
+carry a token another site cannot know (``checkout``); an activation's key is shown
+again only to the caller that can prove it asked (``activation``); a request cut off by
+a crash blocks nobody after a restart (``idempotency``); bodies are bounded and amounts
+read exactly; the SQLite file is owner-only.
+
+Data lives in a SQLite file or, for a classroom, in PostgreSQL (``--db postgresql://…``),
+served by one process or several (``--workers N``, see ``workers``); a teacher manages
+the class with ``python -m infrai_jupyter.sandbox admin …`` (``admin``, ``admin_cli``).
 
 Run it from a shell with ``python -m infrai_jupyter.sandbox`` or in-process::
 
