@@ -93,7 +93,9 @@ def _parser() -> argparse.ArgumentParser:
         "--public-url",
         type=_public_url,
         metavar="URL",
-        help="the address links and redirects name, behind a proxy (default: the bound one)",
+        help="the address links and redirects name, behind a proxy; it may have a path "
+        "(https://class.example.org/sandbox) that the proxy strips or keeps; requests naming "
+        "another host get 421 (default: the bound address)",
     )
     parser.add_argument(
         "--trusted-proxy",
