@@ -43,10 +43,10 @@ import os
 import uuid
 from pathlib import Path
 
-from .._kept_accounts import KeptAccount, StoredCredentials
 from ..errors import CredentialsError
 from ._files import MAX_FILE_BYTES, credentials_path, open_small_regular_file
 from ._format import API_KEY_ENV, BASE_URL_ENV, checked_key
+from ._kept import KeptAccount, StoredCredentials
 from ._resolve import ResolvedConfig, resolve_config
 from ._store import (
     active_account,

@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
-from .._kept_accounts import (
-    KeptAccount,
-    StoredCredentials,
-)
 from ..contract import mask_key
 from ..errors import CredentialsError
 from ._format import API_KEY_ENV, unusable
+from ._kept import (
+    KeptAccount,
+    StoredCredentials,
+)
 
 logger = logging.getLogger("infrai_jupyter")
 

@@ -7,14 +7,14 @@ import json
 from pathlib import Path
 from typing import TypeVar
 
-from .._kept_accounts import (
+from ..contract import HOSTED_BASE_URL
+from ..contract.keys import ApiKey, KeyFormatError, check_key
+from ..errors import CredentialsError, InvalidKeyError
+from ._kept import (
     KeptAccount,
     StoredCredentials,
     keep,
 )
-from ..contract import HOSTED_BASE_URL
-from ..contract.keys import ApiKey, KeyFormatError, check_key
-from ..errors import CredentialsError, InvalidKeyError
 
 API_KEY_ENV = "INFRAI_API_KEY"
 BASE_URL_ENV = "INFRAI_BASE_URL"

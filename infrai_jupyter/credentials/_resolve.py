@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .._kept_accounts import (
-    StoredCredentials,
-    active_for,
-)
 from ..contract import HOSTED_BASE_URL, mask_key
 from ..contract.keys import ApiKey
 from ._files import credentials_path
 from ._format import API_KEY_ENV, BASE_URL_ENV, checked_key
+from ._kept import (
+    StoredCredentials,
+    active_for,
+)
 from ._store import load_document
 
 logger = logging.getLogger("infrai_jupyter")

@@ -5,15 +5,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .._kept_accounts import (
-    KeptAccount,
-    StoredCredentials,
-    activated,
-    active_for,
-    find,
-    keep,
-    same_server,
-)
 from ..contract import mask_key
 from ..errors import CredentialsError
 from ._files import (
@@ -25,6 +16,15 @@ from ._files import (
     writers_lock,
 )
 from ._format import parse
+from ._kept import (
+    KeptAccount,
+    StoredCredentials,
+    activated,
+    active_for,
+    find,
+    keep,
+    same_server,
+)
 
 logger = logging.getLogger("infrai_jupyter")
 

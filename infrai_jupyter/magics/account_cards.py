@@ -5,9 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .._client import InfraiClient
-from .._kept_accounts import KeptAccount
 from .._usage import exact_usd
-from ..credentials import list_accounts
+from ..credentials import KeptAccount, list_accounts
 from ..display import Card, CardTable
 from ..errors import InfraiError
 from ..results import AccountSummary

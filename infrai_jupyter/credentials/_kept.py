@@ -3,8 +3,8 @@
 An anonymous account has no e-mail and no password: its key is the account, so a
 key once received is kept until the user deletes it. Keys are kept per server; on
 each server at most one is *active* (the one a client for that server uses).
-:mod:`~infrai_jupyter.credentials` stores this list inside the credentials file and
-does every read and write under its lock.
+The package stores this list inside the credentials file and does every read and
+write under its lock.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .contract import mask_key
-from .errors import CredentialsError
+from ..contract import mask_key
+from ..errors import CredentialsError
 
 
 @dataclass(frozen=True)
