@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
@@ -14,10 +15,14 @@ import uvicorn
 from infrai_jupyter.contract.money import AmountError, parse_amount
 
 from . import admin_cli
+from .admin_session import new_admin_token
 from .server import bind_socket, is_loopback, url_for, uvicorn_config
 from .settings import SandboxSettings, default_db_path
 from .store import StoreError, describe, is_postgres_url, open_store
 from .workers import serve_workers
+
+ADMIN_TOKEN_VARIABLE = "INFRAI_SANDBOX_ADMIN_TOKEN"
+MIN_ADMIN_TOKEN_LENGTH = 16
 
 
 def _trial_credit(text: str) -> Decimal:
@@ -105,6 +110,14 @@ def _parser() -> argparse.ArgumentParser:
         help="a proxy whose X-Forwarded-For/-Proto headers are believed (repeatable)",
     )
     parser.add_argument(
+        "--admin-token",
+        type=_admin_token,
+        default=os.environ.get(ADMIN_TOKEN_VARIABLE) or None,
+        metavar="TOKEN",
+        help="the token that opens the teacher's page at /admin; give the same one to keep "
+        f"it across restarts (also ${ADMIN_TOKEN_VARIABLE}; default: a new one, printed)",
+    )
+    parser.add_argument(
         "--processing-delay",
         type=float,
         default=0.0,
@@ -127,6 +140,14 @@ def _limit(text: str) -> int | None:
     if value < 0:
         raise argparse.ArgumentTypeError(f"a limit is 0 (none) or more, not {value}")
     return value or None
+
+
+def _admin_token(text: str) -> str:
+    if len(text) < MIN_ADMIN_TOKEN_LENGTH:
+        raise argparse.ArgumentTypeError(
+            f"an admin token has at least {MIN_ADMIN_TOKEN_LENGTH} characters"
+        )
+    return text
 
 
 def _public_url(text: str) -> str:
@@ -171,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         public_url=args.public_url,
         trusted_proxies=tuple(args.trusted_proxy),
         processing_delay_seconds=args.processing_delay,
+        # Made here, in the parent, so that every worker accepts the same token.
+        admin_token=args.admin_token or new_admin_token(),
     )
     try:
         store = open_store(settings.database)
@@ -184,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"infrai sandbox serving on {url} (database: {describe(settings.database)})")
     url = settings.public_url or url
     print(f"Point a notebook at it:  INFRAI_BASE_URL={url}   (or %infrai_sandbox start)")
+    token = "the one given" if args.admin_token else settings.admin_token
+    print(f"Teacher's page:  {url}/admin   (admin token: {token})")
     print("Press Ctrl-C to stop.", flush=True)
     try:
         if args.workers > 1:

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from .admin_page import build_router as build_admin_router
 from .api import build_router as build_api_router
 from .checkout import build_router as build_checkout_router
 from .context import RateLimiter, Sandbox, path_prefix
@@ -108,4 +109,6 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.trusted_proxies))
     app.include_router(build_api_router())
     app.include_router(build_checkout_router())
+    if config.admin_token:
+        app.include_router(build_admin_router())
     return app

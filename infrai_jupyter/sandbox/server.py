@@ -6,11 +6,13 @@ import ipaddress
 import socket
 import threading
 import time
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
 import uvicorn
 
+from .admin_session import new_admin_token
 from .app import create_app
 from .context import http_url
 from .settings import SandboxSettings
@@ -79,13 +81,17 @@ class SandboxServer:
     """Run the sandbox on uvicorn in a daemon thread; ``start`` returns once it serves.
 
     ``port=0`` (the default) takes a free port, so several servers (one per test) can run
-    side by side. ``stop`` shuts uvicorn down cleanly and closes the socket.
+    side by side. ``stop`` shuts uvicorn down cleanly and closes the socket. Without an
+    ``admin_token`` in the settings it makes one up, kept across ``stop`` and ``start``.
     """
 
     def __init__(
         self, settings: SandboxSettings | None = None, *, host: str = "127.0.0.1", port: int = 0
     ) -> None:
-        self.settings = settings or SandboxSettings()
+        settings = settings or SandboxSettings()
+        if not settings.admin_token:
+            settings = replace(settings, admin_token=new_admin_token())
+        self.settings = settings
         self.host = host
         self.port = port
         self._server: uvicorn.Server | None = None
@@ -99,6 +105,17 @@ class SandboxServer:
         if not self.running:
             raise RuntimeError("the sandbox is not running; call start() first")
         return self._url
+
+    @property
+    def admin_token(self) -> str:
+        """What the teacher types to sign in at ``admin_url``."""
+        assert self.settings.admin_token is not None
+        return self.settings.admin_token
+
+    @property
+    def admin_url(self) -> str:
+        """The teacher's page: ``public_url`` or ``url``, then ``/admin``."""
+        return f"{self.settings.public_url or self.url}/admin"
 
     @property
     def running(self) -> bool:

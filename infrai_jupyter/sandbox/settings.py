@@ -54,6 +54,10 @@ class SandboxSettings:
     ``processing_delay_seconds`` makes a charging or creating request sleep while it
     holds its idempotency reservation: a slow server on demand, so that tests and demos
     can observe the in-flight 409 and client timeouts.
+
+    ``admin_token`` opens the teacher's page (``/admin``, see ``admin_page``); without
+    one the page is not served. ``SandboxServer`` and the command line make one up at
+    start unless given, so every worker of one server accepts the same token.
     """
 
     db_path: Path = field(default_factory=default_db_path)
@@ -73,6 +77,7 @@ class SandboxSettings:
     max_body_bytes: int = 64 * 1024
     processing_delay_seconds: float = 0.0
     default_region: str = "western"
+    admin_token: str | None = field(default=None, repr=False)
 
     @property
     def database(self) -> str | Path:
