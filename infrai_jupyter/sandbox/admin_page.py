@@ -315,9 +315,9 @@ def _reset_page(sandbox: Sandbox, session: str) -> HTMLResponse:
     hidden = _hidden(csrf_token(sandbox.secret, _admin_token(sandbox), session))
     body = (
         '<main class="narrow"><section><span class="badge">infrai sandbox · teacher</span>'
-        f"<h1>Empty the class?</h1><p>All {count} accounts, their keys, top-ups and ledger "
-        "entries are deleted, and every scenario is switched off. Students' old keys stop "
-        "working: they activate again. This cannot be undone.</p>"
+        f"<h1>Empty the class?</h1><p>Accounts to delete: {count}. With them go their "
+        "keys, top-ups and ledger entries, and every scenario is switched off. Students' "
+        "old keys stop working: they activate again. This cannot be undone.</p>"
         f'<form method="post" action="{escape(_admin_path(sandbox, "/reset"))}" class="row">'
         f'{hidden}<button class="danger primary" type="submit">Yes, empty the class</button>'
         f'<a class="button" href="{escape(_admin_path(sandbox))}">Cancel</a></form>'
