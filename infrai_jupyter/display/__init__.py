@@ -19,7 +19,7 @@ from .error_card import (
 )
 from .html import render_html
 from .links import is_safe_link
-from .session_card import SandboxChange, sandbox_card, session_card
+from .session_card import SandboxChange, joined_card, sandbox_card, session_card
 from .text import render_markdown, render_text
 from .view import CardView, StatusLine, format_usd, origin_of, redact
 
@@ -39,6 +39,7 @@ __all__ = [
     "error_line",
     "format_usd",
     "is_safe_link",
+    "joined_card",
     "missing_credit",
     "not_signed_in_card",
     "origin_of",

@@ -50,7 +50,7 @@ def session_card(
     )
 
 
-SandboxChange = Literal["status", "stopped", "nothing to stop"]
+SandboxChange = Literal["status", "stopped", "nothing to stop", "left"]
 
 _STOPPED_NOTES: dict[SandboxChange, tuple[str, str]] = {
     "stopped": ("Sandbox stopped", "The session uses its usual API again."),
@@ -59,6 +59,10 @@ _STOPPED_NOTES: dict[SandboxChange, tuple[str, str]] = {
         "Nothing was stopped; the session uses its usual API.",
     ),
     "status": ("No sandbox is running", "The session uses its usual API."),
+    "left": (
+        "Left the class sandbox",
+        "The session uses your usual settings again: %infrai shows them.",
+    ),
 }
 
 
@@ -84,5 +88,22 @@ def sandbox_card(url: str | None, change: SandboxChange = "status") -> Card:
             "Next, get an account:",
         ),
         commands=("%infrai_activate",),
+        tone="success",
+    )
+
+
+def joined_card(url: str) -> Card:
+    """``%infrai_sandbox status`` after ``join``: the class's sandbox this session talks to."""
+    return Card(
+        kind="sandbox",
+        title="In a class sandbox",
+        fields=(
+            CardField("URL", url, "code"),
+            CardField("When you are done", "%infrai_sandbox stop", "code"),
+        ),
+        notes=(
+            "This session talks to your class's sandbox: play money, and your own keys "
+            "for other servers stay untouched.",
+        ),
         tone="success",
     )

@@ -242,9 +242,10 @@ class InfraiMagics(Magics):
         "action",
         nargs="?",
         default="status",
-        choices=["start", "stop", "status"],
-        help="start, stop or status (default).",
+        choices=["start", "stop", "status", "join"],
+        help="start, stop, status (default), or join URL: your class's sandbox.",
     )
+    @argument("url", nargs="?", default=None, help="With join: the URL your teacher gave you.")
     @argument("--port", type=int, default=0, help="Port on 127.0.0.1 (default: a free one).")
     @argument(
         "--db",
@@ -252,23 +253,42 @@ class InfraiMagics(Magics):
         help="SQLite file to keep data across restarts (default: a fresh temporary one).",
     )
     @line_magic
-    def infrai_sandbox(self, line: str) -> CardView:
-        """Run the local sandbox API inside this kernel and point the session at it.
+    def infrai_sandbox(self, line: str) -> Any:
+        """Run the local sandbox API inside this kernel, or join your class's, and use it.
 
-        Everything works offline against it, checkout page included. Example::
+        Everything works offline against the embedded one, checkout page included.
+        ``join URL`` points the session at the sandbox your teacher runs and activates
+        there (or finds the account you made there before); your keys for other servers
+        are neither sent nor replaced. Example::
 
             %infrai_sandbox start
+            %infrai_sandbox join https://class.example.org/sandbox
             %infrai_sandbox stop
         """
         from ..display import CardView
 
         args = parse_argstring(self.infrai_sandbox, _without_comment(line))
+        if args.url is not None and args.action != "join":
+            raise UsageError(f"Only join takes a URL: %infrai_sandbox join {args.url}")
+        if args.action == "join":
+            return self._join_class(args.url)
         if args.action == "start":
             return CardView(self._start_sandbox(port=args.port, db=args.db))
         if args.action == "stop":
-            stopped = self.session.stop_sandbox()
-            return CardView(self.session.sandbox_card("stopped" if stopped else "nothing to stop"))
+            return CardView(self.session.sandbox_card(self.session.stop_sandbox()))
         return CardView(self.session.sandbox_card())
+
+    def _join_class(self, url: str | None) -> Any:
+        """Join a class's sandbox: activate there, or show the balance of the account kept."""
+        if not url:
+            raise UsageError(
+                "Give the address your teacher handed out, e.g. "
+                "%infrai_sandbox join https://class.example.org/sandbox"
+            )
+        client = self._call(lambda: self.session.join_class(url))
+        if client.config.api_key is None:
+            return self._call(lambda: client.activate(device_kind="notebook"))
+        return self._call(client.account.balance)
 
     # ----------------------------------------------------------------- helpers
 

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 from .. import _default
 from .._client import InfraiClient
 from ..contract import HOSTED_BASE_URL, PROJECT_KEY_PREFIX, mask_key
-from ..credentials import BASE_URL_ENV
+from ..credentials import BASE_URL_ENV, active_account
 from ..display import (
     NO_KEY_MESSAGE,
     Card,
     SandboxChange,
     error_card,
     format_usd,
+    joined_card,
     missing_credit,
     not_signed_in_card,
     origin_of,
@@ -88,6 +89,7 @@ class Session:
         self.proxy: str | None = None
         self.verify: bool | str = True
         self._sandbox: SandboxServer | None = None
+        self._joined: str | None = None  # a class sandbox's URL, after join_class()
 
     # ----------------------------------------------------------------- client
 
@@ -148,23 +150,51 @@ class Session:
         except BaseException:
             server.stop()
             raise
-        self._sandbox = server
+        self._sandbox, self._joined = server, None
         return card
 
-    def stop_sandbox(self) -> bool:
-        """Stop the embedded sandbox and point the session back at its usual API.
+    def join_class(self, url: str) -> InfraiClient:
+        """Point the session at a class's sandbox, with the account kept for it, if any.
 
-        Returns whether one was running, so a second stop can say there was nothing to stop.
+        Neither ``INFRAI_API_KEY`` nor any other server's key is sent there: the client
+        starts with no key and takes only the key kept for exactly this server, so running
+        the teacher's line again, or after a kernel restart, finds the student's class
+        account instead of making another. A URL that cannot work is a ``ConfigurationError``.
         """
-        if self._sandbox is None:
-            return False
-        self._sandbox.stop()
-        self._sandbox = None
+        client = InfraiClient(
+            api_key=_NO_KEY, base_url=url, timeout=self.timeout, max_retries=self.max_retries
+        )
+        try:
+            kept = active_account(client.base_url)
+            if kept is None:
+                client.use_key(None, "none")
+            else:
+                client.use_key(kept.api_key, "the account kept for this class")
+        except BaseException:
+            client.close()
+            raise
+        _default.use_client(client)
+        self._joined = client.base_url
+        return client
+
+    def stop_sandbox(self) -> SandboxChange:
+        """Stop the embedded sandbox, or leave a class's, and go back to the usual API.
+
+        Says what happened, so a second stop can say there was nothing to stop.
+        """
+        if self._sandbox is None and self._joined is None:
+            return "nothing to stop"
+        change: SandboxChange = "stopped" if self._sandbox is not None else "left"
+        if self._sandbox is not None:
+            self._sandbox.stop()
+        self._sandbox, self._joined = None, None
         _default.reset()
-        return True
+        return change
 
     def sandbox_card(self, change: SandboxChange = "status") -> Card:
-        """``%infrai_sandbox``: whether the embedded sandbox runs, and where."""
+        """``%infrai_sandbox``: whether a sandbox is in use (embedded or a class's), and where."""
+        if change == "status" and self._joined is not None:
+            return joined_card(self._joined)
         return sandbox_card(self.sandbox_url, change)
 
     # ------------------------------------------------------------------ cards

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import mistune
@@ -290,3 +291,60 @@ def test_activating_twice_keeps_the_account_and_new_makes_another(
     assert "    %infrai_activate --new" in printed
     second = shell.run_line_magic("infrai_activate", "--new")
     assert second.account_id != first.account_id
+
+
+def test_joining_a_class_activates_there_and_leaves_the_real_key_alone(
+    shell: InteractiveShell, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infrai_jupyter.credentials import StoredCredentials, load_credentials, write_credentials
+
+    real = StoredCredentials(api_key=KEY, base_url="https://api.infrai.cc")
+    write_credentials(real)
+    monkeypatch.setenv("INFRAI_API_KEY", "ifr_pk_proj_" + "3nv" * 8)
+    joined = shell.run_line_magic("infrai_sandbox", f"join {sandbox.url}")
+    assert joined.metadata.vendor == "sandbox" and joined.trial_granted
+    status = shell.run_line_magic("infrai_sandbox", "status")
+    assert status.card.title == "In a class sandbox"
+    assert load_credentials() == real  # the saved real key is still the default
+
+    # Running the teacher's line again (or after a restart) finds the same class account.
+    shell.run_line_magic("infrai_sandbox", "stop")
+    again = shell.run_line_magic("infrai_sandbox", f"join {sandbox.url}")
+    assert again.balance_usd == Decimal("2.00")
+    summary = _default.default_client().account.tier.upgrade("free")
+    assert summary.account_id == joined.account_id
+
+
+def test_stop_after_join_leaves_the_class_for_the_usual_api(
+    shell: InteractiveShell, sandbox: SandboxServer
+) -> None:
+    from infrai_jupyter.credentials import StoredCredentials, write_credentials
+
+    write_credentials(StoredCredentials(api_key=KEY, base_url="https://api.infrai.cc"))
+    shell.run_line_magic("infrai_sandbox", f"join {sandbox.url}")
+    left = shell.run_line_magic("infrai_sandbox", "stop")
+    assert left.card.title == "Left the class sandbox"
+    assert _default.default_client().base_url == "https://api.infrai.cc"
+    assert shell.run_line_magic("infrai_sandbox", "stop").card.title == "No sandbox was running"
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("join", "Give the address your teacher handed out"),
+        ("start http://127.0.0.1:9", "Only join takes a URL"),
+    ],
+)
+def test_join_without_a_url_or_a_url_elsewhere_is_a_usage_error(
+    shell: InteractiveShell, line: str, says: str
+) -> None:
+    with pytest.raises(UsageError, match=says):
+        shell.run_line_magic("infrai_sandbox", line)
+
+
+def test_a_class_url_that_cannot_work_is_a_card_not_a_traceback(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outcome = shell.run_cell("%infrai_sandbox join http://[::1")
+    assert isinstance(outcome.error_in_exec, InfraiCellError)
+    assert "http://[::1" in capsys.readouterr().out

@@ -137,10 +137,10 @@ def test_stopping_the_sandbox_closes_it_and_goes_back_to_the_usual_api(
     session.start_sandbox()  # already running: the same one
     ((_, port),) = started_servers
     assert port_is_open(port)
-    assert session.stop_sandbox() is True
+    assert session.stop_sandbox() == "stopped"
     assert not port_is_open(port) and sandbox_threads() == []
     assert render_text(session.sandbox_card("stopped")).startswith("Sandbox stopped")
-    assert session.stop_sandbox() is False  # a second stop: nothing was running
+    assert session.stop_sandbox() == "nothing to stop"  # a second stop
     assert session.client().base_url == "https://api.infrai.cc"
 
 
