@@ -38,6 +38,9 @@ LIVE_SECONDS = 5
 MAX_COUNT = 1_000_000
 SWITCHES = ("decline", "fail", "rate", "expire")
 
+Refusals = dict[str, tuple[str, str]]
+"""Refused fields by form (``grant:<account>``, a switch, or ``page``): message, typed."""
+
 _STYLE = """
 :root { color-scheme: light dark; --fg: #1f2328; --bg: #f6f8fa; --card: #fff;
   --muted: #59636e; --accent: #0969da; --line: #d1d9e0; --danger: #cf222e;
@@ -67,6 +70,7 @@ th, td { text-align: left; padding: .5rem; border-bottom: 1px solid var(--line);
 th { font-size: .875rem; color: var(--muted); font-weight: 600; }
 .money { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 code { overflow-wrap: anywhere; }
+.nowrap { white-space: nowrap; }
 tr:target td { background: var(--mark); }
 form { margin: 0; }
 .row { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
@@ -80,8 +84,10 @@ button.primary { background: var(--accent); border-color: var(--accent); color: 
 button.danger, a.danger { border-color: var(--danger); color: var(--danger); }
 button.danger.primary { background: var(--danger); color: #fff; }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
-.switches { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); }
+.switches { display: grid; gap: 1rem;
+  grid-template-columns: repeat(auto-fit, minmax(min(20rem, 100%), 1fr)); }
 .switch { border: 1px solid var(--line); border-radius: 8px; padding: 1rem; }
+.switch label, .switch .error { flex-basis: 100%; }
 .state { font-weight: 600; margin: 0 0 .5rem; }
 .state.on { color: var(--on); }
 .hidden-label { position: absolute; width: 1px; height: 1px; overflow: hidden;
@@ -146,7 +152,8 @@ def _sign_in_page(sandbox: Sandbox, error: str | None = None, status: int = 401)
     body = (
         '<main class="narrow"><section><span class="badge">infrai sandbox · teacher</span>'
         "<h1>Teacher's page</h1><p class=muted>Sign in with the admin token the sandbox "
-        "printed when it started (or the one you gave it with --admin-token).</p>"
+        "printed when it started (or the one you gave it with "
+        '<code class="nowrap">--admin-token</code>).</p>'
         f'<form method="post" action="{escape(_admin_path(sandbox, "/sign-in"))}">'
         '<p><label for="token">Admin token</label><br><input class="wide" id="token" '
         f'name="token" type="password" autocomplete="current-password" required{described}>'
@@ -161,7 +168,7 @@ def _hidden(token: str) -> str:
 
 
 def _accounts_table(
-    sandbox: Sandbox, rows: list[admin.AccountRow], hidden: str, errors: dict[str, str]
+    sandbox: Sandbox, rows: list[admin.AccountRow], hidden: str, errors: Refusals
 ) -> str:
     if not rows:
         return (
@@ -173,7 +180,8 @@ def _accounts_table(
     for number, row in enumerate(rows):
         account = escape(row.account_id)
         field = f"grant-{number}"
-        invalid, alert = _field_error(field, errors.get(f"grant:{row.account_id}"))
+        error, typed = errors.get(f"grant:{row.account_id}", ("", ""))
+        invalid, alert = _field_error(field, error)
         lines.append(
             f'<tr id="account-{escape(quote(row.account_id, safe=""))}">'
             f'<td data-label="Account"><code>{account}</code></td>'
@@ -184,6 +192,7 @@ def _accounts_table(
             f'<input type="hidden" name="account_id" value="{account}">'
             f'<label class="hidden-label" for="{field}">Dollars to grant to {account}</label>'
             f'<input id="{field}" name="amount_usd" inputmode="decimal" placeholder="$"'
+            f' value="{escape(typed)}"'
             f' required{invalid}><button type="submit">Grant</button></form>'
             f"{alert}</td></tr>"
         )
@@ -195,19 +204,26 @@ def _accounts_table(
 
 
 def _switch(
-    sandbox: Sandbox, hidden: str, name: str, title: str, state: tuple[bool, str], field: str
+    sandbox: Sandbox,
+    hidden: str,
+    name: str,
+    title: str,
+    state: tuple[bool | None, str],
+    field: str,
 ) -> str:
-    """One scenario card: its current state and the form that changes it."""
+    """One scenario card: its state (on, off, or None for an action) and its form."""
     on, description = state
+    kind = {True: "state on", False: "state", None: "muted"}[on]
     return (
         f'<div class="switch"><h3>{title}</h3>'
-        f'<p class="state{" on" if on else ""}">{escape(description)}</p>'
+        f'<p class="{kind}">{escape(description)}</p>'
         f'<form method="post" action="{escape(_admin_path(sandbox, "/scenario"))}" class="row">'
         f'{hidden}<input type="hidden" name="switch" value="{name}">{field}</form></div>'
     )
 
 
-def _count_field(name: str, label: str, value: str, error: str | None) -> str:
+def _count_field(name: str, label: str, value: str, errors: Refusals) -> str:
+    error, value = errors.get(name, ("", value))
     invalid, alert = _field_error(name, error)
     return (
         f'<label for="{name}">{label}</label><input id="{name}" name="count" '
@@ -216,7 +232,7 @@ def _count_field(name: str, label: str, value: str, error: str | None) -> str:
     )
 
 
-def _scenarios(sandbox: Sandbox, hidden: str, now: admin.Scenarios, errors: dict[str, str]) -> str:
+def _scenarios(sandbox: Sandbox, hidden: str, now: admin.Scenarios, errors: Refusals) -> str:
     """The four switches, each showing what is in effect right now."""
     decline, fail = now.decline_next_checkouts, now.fail_next_calls
     limit = now.rate_limit_per_minute
@@ -235,7 +251,7 @@ def _scenarios(sandbox: Sandbox, hidden: str, now: admin.Scenarios, errors: dict
             "decline",
             "Decline checkouts (402)",
             (bool(decline), declining),
-            _count_field("decline", "Checkouts to decline", "1", errors.get("decline")),
+            _count_field("decline", "Checkouts to decline", "1", errors),
         ),
         _switch(
             sandbox,
@@ -243,7 +259,7 @@ def _scenarios(sandbox: Sandbox, hidden: str, now: admin.Scenarios, errors: dict
             "fail",
             "Fail API calls (503)",
             (bool(fail), failing),
-            _count_field("fail", "Calls to fail", "2", errors.get("fail")),
+            _count_field("fail", "Calls to fail", "2", errors),
         ),
         _switch(
             sandbox,
@@ -251,14 +267,14 @@ def _scenarios(sandbox: Sandbox, hidden: str, now: admin.Scenarios, errors: dict
             "rate",
             "Rate limit (429)",
             (bool(limit), limiting),
-            _count_field("rate", "Calls a minute (0: off)", str(limit or 5), errors.get("rate")),
+            _count_field("rate", "Calls a minute (0: off)", str(limit or 5), errors),
         ),
         _switch(
             sandbox,
             hidden,
             "expire",
             "Expire pending top-ups",
-            (False, "Cancels every top-up waiting for payment, now."),
+            (None, "Cancels every top-up waiting for payment, now."),
             '<button type="submit">Expire them now</button>',
         ),
     ]
@@ -270,7 +286,7 @@ def _dashboard(
     session: str,
     *,
     notice: str | None = None,
-    errors: dict[str, str] | None = None,
+    errors: Refusals | None = None,
     live: bool = False,
     status: int = 200,
 ) -> HTMLResponse:
@@ -286,7 +302,7 @@ def _dashboard(
     )
     banner = f'<p class="notice" role="status">{escape(notice)}</p>' if notice else ""
     if "page" in errors:
-        banner += f'<p class="notice error" role="alert">{escape(errors["page"])}</p>'
+        banner += f'<p class="notice error" role="alert">{escape(errors["page"][0])}</p>'
     body = (
         '<main><header><div><span class="badge">infrai sandbox · no real money</span>'
         "<h1>Teacher's page</h1></div>"
@@ -440,7 +456,7 @@ def build_router() -> APIRouter:
         account_id = form.get("account_id", [""])[0]
         raw_amount = form.get("amount_usd", [""])[0].strip()
 
-        def refused(errors: dict[str, str]) -> Response:
+        def refused(errors: Refusals) -> Response:
             session = _session(request)
             assert session is not None
             return _dashboard(sandbox, session, errors=errors, status=422)
@@ -449,10 +465,10 @@ def build_router() -> APIRouter:
             try:
                 row = admin.grant(sandbox.store, account_id, parse_amount(raw_amount))
             except AmountError as error:
-                message = f"{raw_amount[:32]!r} cannot be granted: {error}"
-                return refused({f"grant:{account_id}": message})
+                message = f"Nothing granted. {error}"
+                return refused({f"grant:{account_id}": (message, raw_amount[:32])})
             except admin.UnknownAccountError as error:
-                return refused({"page": f"Nothing granted: {error}."})
+                return refused({"page": (f"Nothing granted: {error}.", "")})
             return _back(sandbox, "granted", f"#account-{quote(row.account_id, safe='')}")
 
         return await run_in_threadpool(run)
@@ -466,9 +482,10 @@ def build_router() -> APIRouter:
         if switch not in SWITCHES:
             return _forbidden()
         try:
-            count = _count(form.get("count", ["0"])[0]) if switch != "expire" else 0
+            typed = form.get("count", ["0"])[0]
+            count = _count(typed) if switch != "expire" else 0
         except ValueError as error:
-            session, errors = _session(request), {switch: str(error)}
+            session, errors = _session(request), {switch: (str(error), typed[:32])}
             assert session is not None
             return await run_in_threadpool(
                 lambda: _dashboard(sandbox, session, errors=errors, status=422)
