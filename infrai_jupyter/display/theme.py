@@ -1,10 +1,10 @@
 """The card stylesheet: JupyterLab variables first, VS Code's next, a built-in palette last.
 
 Every colour resolves through that chain, so a card follows the host's theme and
-still looks right where neither is defined (nbconvert, nbviewer). The built-in
-palette flips to dark wherever JupyterLab, VS Code or the browser say the page is
-dark. Every selector starts with ``.infrai-card`` and names a class plus an
-element, enough to beat the ``.jp-RenderedHTMLCommon`` rules without ``!important``.
+still looks right where neither is defined (nbconvert, nbviewer, Colab). The built-in
+palette flips to dark wherever JupyterLab, VS Code, Colab (``<html theme="dark">``) or
+the browser say the page is dark. Every selector starts with ``.infrai-card`` and names
+a class plus an element, enough to beat the ``.jp-RenderedHTMLCommon`` rules without ``!important``.
 """
 
 from __future__ import annotations
@@ -52,12 +52,13 @@ _TOKENS = {
 
 _DARK_SELECTORS = (
     'body[data-jp-theme-light="false"] .infrai-card,'
+    " html[theme=dark] .infrai-card,"
     " body.vscode-dark .infrai-card,"
     " body.vscode-high-contrast:not(.vscode-high-contrast-light) .infrai-card"
 )
 # The browser's preference counts only where the host has not declared a light theme.
 _PREFERS_DARK_SELECTOR = (
-    'body:not([data-jp-theme-light="true"]):not(.vscode-light)'
+    'html:not([theme=light]) body:not([data-jp-theme-light="true"]):not(.vscode-light)'
     ":not(.vscode-high-contrast-light) .infrai-card"
 )
 

@@ -1,7 +1,7 @@
 """The card stylesheet, applied the way a browser applies it (a small cascade, no browser).
 
-Each test puts a rendered card into a page like JupyterLab's, VS Code's or a plain
-viewer's, collects the declarations whose selectors match an element (in source order,
+Each test puts a rendered card into a page like JupyterLab's, VS Code's, Colab's or a
+plain viewer's, collects the declarations whose selectors match an element (in source order,
 ``@media`` blocks when the page asks for them) and resolves ``var()`` against the
 host's variables: what colour does the user get, and what is hidden. The browser tests
 check the pixels.
@@ -15,16 +15,18 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 from infrai_jupyter.display import Card, CardField, render_html
-from infrai_jupyter.display.theme import CARD_CSS
+from infrai_jupyter.display.theme import CARD_CSS, FORM_CSS
 
-LIGHT_BG, DARK_BG = "#ffffff", "#0d1117"
+LIGHT_BG, DARK_BG, DARK_FG = "#ffffff", "#0d1117", "#e6edf3"
 _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _MEDIA = re.compile(r"@media\s*\(([^)]*)\)\s*\{((?:[^{}]*\{[^{}]*\})*)\}")
 
 
-def page(body_attributes: str = "") -> BeautifulSoup:
+def page(body_attributes: str = "", html_attributes: str = "") -> BeautifulSoup:
     card = render_html(Card(kind="balance", title="Balance", fields=(CardField("A", "b"),)))
-    return BeautifulSoup(f"<html><body {body_attributes}>{card}</body></html>", "html.parser")
+    return BeautifulSoup(
+        f"<html {html_attributes}><body {body_attributes}>{card}</body></html>", "html.parser"
+    )
 
 
 def rules(prefers_dark: bool) -> list[tuple[str, str]]:
@@ -73,8 +75,9 @@ def card_colour(
     host: dict[str, str] | None = None,
     prefers_dark: bool = False,
     prop: str = "background",
+    html_attributes: str = "",
 ) -> str:
-    soup = page(body_attributes)
+    soup = page(body_attributes, html_attributes)
     card = soup.select_one("div.infrai-card")
     assert card is not None
     properties = computed(soup, card, prefers_dark)
@@ -107,6 +110,30 @@ def test_a_dark_host_gets_the_dark_palette(body: str) -> None:
 )
 def test_a_light_host_stays_light_even_if_the_browser_prefers_dark(body: str) -> None:
     assert card_colour(body, prefers_dark=True) == LIGHT_BG
+
+
+def test_colab_s_dark_theme_gets_the_dark_palette() -> None:
+    # Colab marks its theme on <html>, in the notebook and in each output frame.
+    assert card_colour(html_attributes='theme="dark"') == DARK_BG
+    assert card_colour(html_attributes='theme="dark"', prop="color") == DARK_FG
+
+
+def test_colab_s_light_theme_stays_light_even_if_the_browser_prefers_dark() -> None:
+    assert card_colour(html_attributes='theme="light"', prefers_dark=True) == LIGHT_BG
+
+
+def test_the_top_up_form_turns_dark_on_the_same_hosts_as_the_cards() -> None:
+    def dark_hosts(css: str, scope: str) -> set[str]:
+        dark_rules = re.finditer(r"([^{}]+)\{--infrai-base-fg:" + DARK_FG, css)
+        return {
+            selector.replace(scope, "").strip()
+            for rule in dark_rules
+            for selector in rule[1].split(",")
+        }
+
+    card_hosts = dark_hosts(CARD_CSS, ".infrai-card")
+    assert "html[theme=dark]" in card_hosts
+    assert dark_hosts(FORM_CSS, ".infrai-form") == card_hosts
 
 
 def test_without_a_host_theme_the_browser_preference_decides() -> None:
