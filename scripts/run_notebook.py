@@ -21,8 +21,10 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import nbformat
+from bs4 import BeautifulSoup
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
@@ -121,11 +123,16 @@ def find_full_keys(text: str) -> list[str]:
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+SANDBOX_LINK_NOTE = "this link pointed at the sandbox inside the kernel that ran this notebook"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def export_html(notebook: nbformat.NotebookNode) -> str:
-    """The notebook as a standalone HTML page in JupyterLab's look.
+    """The notebook as a self-contained HTML page in JupyterLab's look, for any student.
 
     Widgets are shown by their ``text/plain``: in static HTML they would need the widget
     manager from a CDN, so offline they would be empty boxes instead of a readable hint.
+    The page loads nothing from the network (see ``make_offline``).
     """
     static = copy.deepcopy(notebook)
     static.metadata.pop("widgets", None)
@@ -133,7 +140,47 @@ def export_html(notebook: nbformat.NotebookNode) -> str:
         for output in cell.get("outputs", []):
             output.get("data", {}).pop(WIDGET_VIEW, None)
     body, _resources = HTMLExporter().from_notebook_node(static)
-    return body
+    return make_offline(body)
+
+
+def is_remote(url: str) -> bool:
+    """Whether the browser would fetch ``url`` from the network (``//host/…`` included)."""
+    return url.strip().lower().startswith(("http:", "https:", "//"))
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` points at this machine, where the notebook's sandbox listened."""
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return False
+    return host in LOOPBACK_HOSTS or (host or "").startswith("127.")
+
+
+def make_offline(html: str) -> str:
+    """Drop what nbconvert's template loads from a CDN; turn sandbox links into text.
+
+    The template's ``<script src>`` tags load require.js (for widgets, which are shown as
+    text here) and MathJax (the notebooks have no maths); a page opened offline or years
+    later must not depend on either. A link to a loopback address pointed at the sandbox
+    in the kernel that ran the notebook, which no longer exists when the file is opened:
+    it is kept as text, with a note saying so, instead of a link that leads nowhere.
+    """
+    page = BeautifulSoup(html, "html.parser")
+    for tag in page.find_all(["script", "iframe", "img", "source", "embed"], src=True):
+        if is_remote(tag["src"]):
+            tag.decompose()
+    for tag in page.find_all("link", href=True):
+        if is_remote(tag["href"]):
+            tag.decompose()
+    for anchor in page.find_all("a", href=True):
+        if is_loopback(anchor["href"]):
+            text = page.new_tag("span", attrs={"class": "infrai-offline-link"})
+            text.extend(list(anchor.contents))
+            note = page.new_tag("small", attrs={"class": "infrai-offline-note"})
+            note.string = f" ({SANDBOX_LINK_NOTE})"
+            anchor.replace_with(text, note)
+    return str(page)
 
 
 def failed_cells(notebook: nbformat.NotebookNode) -> list[int]:

@@ -13,9 +13,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import nbformat
 import pytest
+from bs4 import BeautifulSoup
 
 from .conftest import NOTEBOOKS, NOTEBOOKS_DIR, load_runner
 
@@ -217,3 +219,48 @@ def test_an_untagged_failing_cell_fails_the_run(tmp_path: Path) -> None:
     probe = _notebook_of(tmp_path, "1 / 0", "print('never runs')")
     with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
         runner.execute_notebook(probe, timeout=60)
+
+
+#: Elements whose ``src``/``href`` the browser fetches as the page loads.
+LOADING = {"script": "src", "iframe": "src", "img": "src", "link": "href", "embed": "src"}
+
+
+def network_loads(page: BeautifulSoup) -> list[str]:
+    """Every URL on a non-loopback host that opening ``page`` would fetch."""
+    return [
+        f"<{name} {attribute}={tag[attribute]}>"
+        for name, attribute in LOADING.items()
+        for tag in page.find_all(name, attrs={attribute: True})
+        if urlsplit(tag[attribute]).scheme in ("http", "https") or tag[attribute].startswith("//")
+        if not runner.is_loopback(tag[attribute])
+    ]
+
+
+def loopback_anchors(page: BeautifulSoup) -> list[str]:
+    """Every clickable link to this machine (127.0.0.1, localhost, [::1])."""
+    return [
+        anchor["href"]
+        for anchor in page.find_all("a", href=True)
+        if urlsplit(anchor["href"]).hostname in ("127.0.0.1", "localhost", "::1")
+    ]
+
+
+def test_the_exported_page_loads_nothing_and_keeps_no_dead_sandbox_links(executed: Any) -> None:
+    page = BeautifulSoup(executed.html_path.read_text(encoding="utf-8"), "html.parser")
+    assert network_loads(page) == []
+    assert loopback_anchors(page) == []
+    assert page.select("style"), "the page keeps its inline styles"
+    in_outputs = [
+        href
+        for cell in executed.notebook.cells
+        for output in cell.get("outputs", [])
+        for href in loopback_anchors(
+            BeautifulSoup(output.get("data", {}).get("text/html", ""), "html.parser")
+        )
+    ]
+    if executed.ipynb_path.name == "01_quickstart.ipynb":
+        assert in_outputs, "the quickstart's top-up card links to the sandbox's checkout"
+    # Every sandbox link in the outputs is still there as text, with the note beside it.
+    notes = page.select("span.infrai-offline-link + small.infrai-offline-note")
+    assert len(notes) == len(in_outputs)
+    assert all(runner.SANDBOX_LINK_NOTE in note.get_text() for note in notes)
