@@ -9,10 +9,11 @@ keeps one connection pool for its lifetime (shared with its ``with_options`` cop
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -33,6 +34,50 @@ from .resources import Account, AsyncAccount
 from .results import ActivateResult
 
 __all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "AsyncInfraiClient", "InfraiClient"]
+
+
+class _AttemptWorkers:
+    """Daemon threads that run attempts, reused from call to call.
+
+    Starting a thread per call costs about as much as a loopback call itself. A thread
+    still busy with an abandoned attempt (a server trickling forever) is not idle, so a
+    new one is started for the next job: no job ever waits behind a stuck one. Daemon
+    threads, because an abandoned attempt must never keep the interpreter from exiting.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+
+    def run(self, job: Callable[[], None]) -> None:
+        """Start ``job`` now, on an idle worker or a new one."""
+        with self._lock:
+            reuse = self._idle > 0
+            if reuse:
+                self._idle -= 1  # reserved for this job
+        if not reuse:
+            threading.Thread(target=self._work, name="infrai-attempt", daemon=True).start()
+        self._jobs.put(job)
+
+    def _work(self) -> None:
+        while True:
+            self._jobs.get()()
+            with self._lock:
+                self._idle += 1
+
+
+_WORKERS = _AttemptWorkers()
+
+
+def _forget_workers_after_fork() -> None:
+    """A forked child has none of its parent's threads: it starts its own."""
+    global _WORKERS
+    _WORKERS = _AttemptWorkers()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_workers_after_fork)
 
 
 class InfraiClient(BaseClient[httpx.Client]):
@@ -123,7 +168,7 @@ class InfraiClient(BaseClient[httpx.Client]):
     def _send(self, request: httpx.Request) -> Answer:
         """One attempt within its budget: the answer, or the error that ended it.
 
-        A blocking read cannot be interrupted, so the attempt runs in a worker thread
+        A blocking read cannot be interrupted, so the attempt runs on a worker thread
         and the caller stops waiting at the deadline; the abandoned worker stops at its
         next chunk (or when the socket's own read timeout fires).
         """
@@ -139,7 +184,7 @@ class InfraiClient(BaseClient[httpx.Client]):
             except BaseException as exc:  # handed to the caller, raised there
                 outcome.put(exc)
 
-        threading.Thread(target=attempt, name="infrai-attempt", daemon=True).start()
+        _WORKERS.run(attempt)
         try:
             result = outcome.get(timeout=budget)
         except queue.Empty:

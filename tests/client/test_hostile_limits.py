@@ -7,6 +7,7 @@ fill the kernel's memory: each fault below is one a real attacker can send.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import time
 import tracemalloc
 import zlib
@@ -18,6 +19,7 @@ from infrai_jupyter import AsyncInfraiClient, InfraiClient
 from infrai_jupyter._body import MAX_RESPONSE_BYTES
 from infrai_jupyter.contract import PROJECT_KEY_PREFIX
 from infrai_jupyter.errors import APITimeoutError, MalformedResponseError
+from infrai_jupyter.sandbox import SandboxServer
 
 from .conftest import envelope, maybe_await, opened
 from .hostile import Connection, HostileServer, Script, response_head
@@ -180,3 +182,39 @@ async def test_a_body_the_client_cannot_decode_is_a_malformed_response(
 
     with pytest.raises(MalformedResponseError, match=says):
         await balance_of(client_for(kind, hostile(encoded)))
+
+
+# ------------------------------------------------------------- attempt workers
+
+
+def test_a_call_after_an_abandoned_attempt_never_waits_behind_it(
+    hostile: Hostile, sandbox: SandboxServer
+) -> None:
+    """The worker still held by a trickling server is busy; the next call gets another."""
+    stuck = client_for("sync", hostile(trickle_the_head), timeout=1)
+    assert isinstance(stuck, InfraiClient)
+    with stuck, pytest.raises(APITimeoutError):
+        stuck.account.balance()
+    with InfraiClient(base_url=sandbox.url, timeout=1, max_retries=0) as client:
+        activated = client.activate(write_credentials=False, device_fingerprint="f" * 32)
+        assert client.account.balance().balance_usd == activated.trial_credit_usd
+
+
+def _balance_in_a_forked_child(url: str, key: str, answers: multiprocessing.Queue[str]) -> None:
+    with InfraiClient(api_key=key, base_url=url, timeout=5, max_retries=0) as client:
+        answers.put(str(client.account.balance().balance_usd))
+
+
+def test_a_forked_child_can_call_after_its_parent_did(sandbox: SandboxServer) -> None:
+    """A child forked after the parent's calls has none of the parent's worker threads."""
+    with InfraiClient(base_url=sandbox.url, timeout=5, max_retries=0) as client:
+        activated = client.activate(write_credentials=False, device_fingerprint="e" * 32)
+        client.account.balance()  # the parent now has an idle worker thread
+        key = activated.primary_api_key.get_secret_value()
+    fork = multiprocessing.get_context("fork")
+    answers: multiprocessing.Queue[str] = fork.Queue()
+    child = fork.Process(target=_balance_in_a_forked_child, args=(sandbox.url, key, answers))
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+    assert answers.get(timeout=5) == "2.00"
