@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from IPython.core import completer as ipython_completer
 from IPython.core.magic import Magics
 
 TIERS = ("free", "pro", "team")  # as the API page documents them; see session.TIERS
+_HAS_CONTEXT_MATCHERS = hasattr(ipython_completer, "context_matcher")
 _WORDS: dict[str, tuple[str, ...]] = {
     "infrai_upgrade": TIERS,
     "infrai_sandbox": ("start", "stop", "status"),
@@ -51,7 +53,9 @@ class MagicArguments:
 
     def register(self, shell: Any) -> None:
         completer = shell.Completer
-        if hasattr(completer, "custom_matchers"):
+        # IPython 7 has ``custom_matchers`` too, but for plain matchers that cannot suppress
+        # Jedi; only the context-matcher API (8.6+) tells the two apart.
+        if _HAS_CONTEXT_MATCHERS:
             completer.custom_matchers.append(self._matcher())
             return
         for command in self.words:  # IPython 7
@@ -59,7 +63,7 @@ class MagicArguments:
 
     def unregister(self, shell: Any) -> None:
         completer = shell.Completer
-        if hasattr(completer, "custom_matchers"):
+        if _HAS_CONTEXT_MATCHERS:
             completer.custom_matchers[:] = [
                 m for m in completer.custom_matchers if getattr(m, "owner", None) is not self
             ]
@@ -70,7 +74,8 @@ class MagicArguments:
                 dispatcher.strs.pop(command, None)
 
     def _hook(self, _shell: Any, event: Any) -> list[str]:
-        return self.matching(event.text_until_cursor, event.symbol) or []
+        # Sorted, as IPython 8 sorts a matcher's completions; IPython 7 keeps a hook's order.
+        return sorted(self.matching(event.text_until_cursor, event.symbol) or [])
 
     def _matcher(self) -> Any:
         from IPython.core.completer import SimpleCompletion, context_matcher

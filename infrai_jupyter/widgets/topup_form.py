@@ -51,6 +51,11 @@ if TYPE_CHECKING:
 
 _LABELS: dict[Field, str] = {"amount": "Amount ($)", "return_url": "Return URL"}
 _LABEL_STYLE = {"description_width": "7em"}
+# ipywidgets 8 shows a description as text unless told it is HTML (the label carries a
+# hidden problem, see invalid_label); 7 (Colab's) always renders it as HTML, without the trait.
+_HTML_LABEL = (
+    {"description_allow_html": True} if "description_allow_html" in Text.class_trait_names() else {}
+)
 _HIDDEN = "none"
 _CLOSE_WAIT_S = 30.0
 """How long ``close`` waits for a check in flight, so it never outlives the client."""
@@ -169,7 +174,7 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
     def _field(self, name: Field, placeholder: str, width: str) -> Text:
         return Text(
             description=_LABELS[name],
-            description_allow_html=True,
+            **_HTML_LABEL,
             placeholder=placeholder,
             style=_LABEL_STYLE,
             layout=Layout(width=width, max_width="100%"),

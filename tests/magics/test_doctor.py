@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from importlib.metadata import version
 
 import certifi
 import pytest
@@ -41,7 +42,7 @@ def test_the_report_names_what_support_needs_and_no_secret(
     (result,) = run.of_type("execute_result")
     text = result["data"]["text/plain"]
     assert "Jupyter (JupyterLab or Notebook 7" in text
-    assert "widgets" in text and "can show (ipywidgets 8." in text
+    assert "widgets" in text and f"can show (ipywidgets {version('ipywidgets')})" in text
     assert "ifr_pk_proj_…Tail from INFRAI_API_KEY" in text
     assert outer_sandbox.url in text
     assert "yes: HTTP 401" in text and "(no key sent)" in text
