@@ -12,13 +12,18 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
+from unittest import mock
 from urllib.parse import urljoin
 
 import httpx
 import pytest
 from bs4 import BeautifulSoup, Tag
 from ipywidgets import Widget
-from ipywidgets.widgets.widget import _instances
+
+try:
+    from ipywidgets.widgets.widget import _instances
+except ImportError:  # ipywidgets 7 (Colab's) keeps the live widgets on the class
+    _instances = Widget.widgets
 
 from infrai_jupyter._client import InfraiClient
 from infrai_jupyter.contract import PROJECT_KEY_PREFIX
@@ -27,6 +32,19 @@ from infrai_jupyter.widgets import TopupForm
 
 #: Generous bound for a background watch to see a payment; it normally takes milliseconds.
 WATCH_WAIT_S = 30.0
+
+
+def displayed_bundle(widget: Widget) -> dict[str, Any]:
+    """What ``display(widget)`` sends the front end, on ipywidgets 8 and on 7 (Colab's).
+
+    ipywidgets 8 returns the bundle from ``_repr_mimebundle_``; 7 has no such method and
+    publishes it from ``_ipython_display_`` instead, so that call's argument is the bundle.
+    """
+    if hasattr(widget, "_repr_mimebundle_"):
+        return dict(widget._repr_mimebundle_())
+    with mock.patch("ipywidgets.widgets.widget.display") as display:
+        widget._ipython_display_()
+    return dict(display.call_args.args[0])
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,7 @@ from .conftest import (
     assert_no_secret,
     checkout_anchor,
     checkout_href,
+    displayed_bundle,
     settle_checkout,
     soup,
     text_at,
@@ -87,7 +88,7 @@ def test_the_magics_prefill_amount_and_return_url(make_form: FormFactory) -> Non
     form = make_form(amount=Decimal("12.50"), return_url="https://example.com/back")
     assert form.amount.value == "12.50"
     assert form.return_url.value == "https://example.com/back"
-    bundle = form._repr_mimebundle_()
+    bundle = displayed_bundle(form)
     assert bundle["text/plain"] == (
         "infrai top-up form — open in JupyterLab to use it, or run %infrai_topup 12.50"
     )
