@@ -34,6 +34,8 @@ _MIGRATION_LOCK = 0x1F5A_5A4D  # any constant: the advisory lock migrations take
 class PostgresStore:
     """The ``Store`` on one PostgreSQL database, named by a ``postgresql://`` URL."""
 
+    local_reads = False  # a round trip to the server: never on the event loop
+
     def __init__(self, url: str, *, pool_size: int = POOL_SIZE) -> None:
         self.url = url
         self._pool_size = pool_size

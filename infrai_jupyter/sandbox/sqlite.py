@@ -33,6 +33,8 @@ _BUSY_TIMEOUT_MS = 30_000
 class SqliteStore:
     """The ``Store`` on one SQLite file."""
 
+    local_reads = True  # WAL readers never wait for the writer
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._write_lock = threading.Lock()

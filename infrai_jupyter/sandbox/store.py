@@ -145,7 +145,14 @@ class Transaction(Protocol):
 
 
 class Store(Protocol):
-    """A database the sandbox can open, run transactions against, and close."""
+    """A database the sandbox can open, run transactions against, and close.
+
+    ``local_reads`` says a read transaction is a short local read that never waits for a
+    writer (SQLite in WAL mode), so the API may run it on the event loop instead of paying
+    a thread hop per request; a networked database's reads go to the thread pool.
+    """
+
+    local_reads: bool
 
     def open(self) -> None: ...
     def close(self) -> None: ...
