@@ -48,11 +48,15 @@ def clean_server_text(text: object, limit: int = TEXT_LIMIT, *, invisible: str =
     mark, so the reader sees that one was there); where dropping them reveals a key, the
     key wins and is masked whole, marks or not.
     """
-    line = _ESCAPE_SEQUENCE.sub("", str(text))
-    joined = "".join(_spaced(char) for char in line if _kept(char))
-    masked = redact_keys(joined)
-    if invisible and masked == joined:
-        masked = "".join(_spaced(char) if _kept(char) else invisible for char in line)
+    line = str(text)
+    if line.isprintable():  # the common case: no escape, control or invisible character
+        masked = redact_keys(line)
+    else:
+        line = _ESCAPE_SEQUENCE.sub("", line)
+        joined = "".join(_spaced(char) for char in line if _kept(char))
+        masked = redact_keys(joined)
+        if invisible and masked == joined:
+            masked = "".join(_spaced(char) if _kept(char) else invisible for char in line)
     return masked if len(masked) <= limit else masked[: limit - 1] + _ELLIPSIS
 
 
