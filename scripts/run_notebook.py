@@ -125,6 +125,8 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 SANDBOX_LINK_NOTE = "this link pointed at the sandbox inside the kernel that ran this notebook"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+REMOTE_URL = re.compile(r"""["'`](?:https?:)?//""", re.IGNORECASE)
+"""A quoted absolute URL in a script: something it may fetch."""
 
 
 def export_html(notebook: nbformat.NotebookNode) -> str:
@@ -161,8 +163,9 @@ def make_offline(html: str) -> str:
     """Drop what nbconvert's template loads from a CDN; turn sandbox links into text.
 
     The template's ``<script src>`` tags load require.js (for widgets, which are shown as
-    text here) and MathJax (the notebooks have no maths); a page opened offline or years
-    later must not depend on either. A link to a loopback address pointed at the sandbox
+    text here) and MathJax (the notebooks have no maths), and an inline module imports
+    mermaid for diagrams (they have none); a page opened offline or years later must not
+    depend on any of them. A link to a loopback address pointed at the sandbox
     in the kernel that ran the notebook, which no longer exists when the file is opened:
     it is kept as text, with a note saying so, instead of a link that leads nowhere.
     """
@@ -170,6 +173,11 @@ def make_offline(html: str) -> str:
     for tag in page.find_all(["script", "iframe", "img", "source", "embed"], src=True):
         if is_remote(tag["src"]):
             tag.decompose()
+    for script in page.find_all("script"):
+        # MathJax's configuration is dead without MathJax; the mermaid loader imports
+        # mermaid from a CDN as soon as a diagram is on the page.
+        if script.get("type") == "text/x-mathjax-config" or REMOTE_URL.search(script.get_text()):
+            script.decompose()
     for tag in page.find_all("link", href=True):
         if is_remote(tag["href"]):
             tag.decompose()

@@ -248,6 +248,8 @@ def loopback_anchors(page: BeautifulSoup) -> list[str]:
 def test_the_exported_page_loads_nothing_and_keeps_no_dead_sandbox_links(executed: Any) -> None:
     page = BeautifulSoup(executed.html_path.read_text(encoding="utf-8"), "html.parser")
     assert network_loads(page) == []
+    scripts = [script.get_text() for script in page.find_all("script")]
+    assert [text for text in scripts if "http://" in text or "https://" in text] == []
     assert loopback_anchors(page) == []
     assert page.select("style"), "the page keeps its inline styles"
     in_outputs = [

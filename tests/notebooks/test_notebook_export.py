@@ -13,6 +13,8 @@ PAGE = """<html><head>
 <script src="//cdn.jsdelivr.net/npm/mathjax@2/MathJax.js"></script>
 <link rel="stylesheet" href="https://fonts.example.com/face.css">
 <script>var inline = 1;</script><style>.jp-Cell{margin:0}</style>
+<script type="text/x-mathjax-config">MathJax.Hub.Config({});</script>
+<script type="module">const m = (await import("https://cdnjs.example/mermaid.mjs")).default;</script>
 </head><body>
 <div class="infrai-card"><a class="infrai-button" href="http://127.0.0.1:43117/checkout/t_1">Open
 checkout</a> <a href="http://localhost:8000/admin">admin</a> <a href="http://[::1]:9/x">v6</a>
@@ -20,7 +22,7 @@ checkout</a> <a href="http://localhost:8000/admin">admin</a> <a href="http://[::
 </div></body></html>"""
 
 
-def test_remote_scripts_styles_and_frames_are_dropped_and_inline_ones_kept() -> None:
+def test_remote_scripts_styles_frames_and_imports_are_dropped_and_inline_ones_kept() -> None:
     page = BeautifulSoup(runner.make_offline(PAGE), "html.parser")
     assert page.find_all(["script", "link", "iframe"], src=True) == []
     assert page.find_all("link") == []
