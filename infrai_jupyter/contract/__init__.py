@@ -37,6 +37,7 @@ from .routes import (
     IDEMPOTENT_REPLAYED_HEADER,
     ROUTES,
     Route,
+    is_loopback_host,
 )
 from .text import (
     TEXT_LIMIT,
@@ -81,6 +82,7 @@ __all__ = [
     "clean_server_text",
     "dollars",
     "is_absurd_number",
+    "is_loopback_host",
     "mask_key",
     "parse_amount",
     "redact_keys",

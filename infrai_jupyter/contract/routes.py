@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from pydantic import BaseModel
@@ -63,3 +64,17 @@ ROUTES: dict[str, Route] = {
         charges_or_creates=True,
     ),
 }
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` names this machine only: ``localhost`` or a loopback address.
+
+    The client asks it before warning about a key bound elsewhere; the sandbox before
+    binding beyond this machine and when it judges a request's ``Host``.
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

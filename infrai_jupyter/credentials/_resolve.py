@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..contract import HOSTED_BASE_URL, mask_key
+from ..contract import HOSTED_BASE_URL, is_loopback_host, mask_key
 from ..contract.keys import ApiKey
 from ._files import credentials_path
 from ._format import API_KEY_ENV, BASE_URL_ENV, checked_key
@@ -106,20 +105,11 @@ def _third_party_origin(base_url: str) -> str | None:
         return None  # not a URL at all: the client refuses it before anything is sent
     origin = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}".lower()
     hosted = urlsplit(HOSTED_BASE_URL)
-    if not host or _is_loopback(host):
+    if not host or is_loopback_host(host):
         return None
     if (parts.scheme, host, port or 443) == (hosted.scheme, hosted.hostname, 443):
         return None
     return origin
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 _ARGUMENT_FIX = (

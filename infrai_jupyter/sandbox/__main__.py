@@ -12,11 +12,12 @@ from urllib.parse import urlsplit
 
 import uvicorn
 
+from infrai_jupyter.contract import is_loopback_host
 from infrai_jupyter.contract.money import AmountError, parse_amount
 
 from . import admin_cli
 from .admin_session import new_admin_token
-from .server import bind_socket, is_loopback, url_for, uvicorn_config
+from .server import bind_socket, url_for, uvicorn_config
 from .settings import SandboxSettings, default_db_path
 from .store import StoreError, describe, is_postgres_url, open_store
 from .workers import serve_workers
@@ -167,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return admin_cli.main(arguments[1:])
     parser = _parser()
     args = parser.parse_args(arguments)
-    if not is_loopback(args.host):
+    if not is_loopback_host(args.host):
         if not args.allow_remote:
             parser.error(f"--host {args.host} is not loopback; add --allow-remote to bind it")
         print(

@@ -10,7 +10,6 @@ error page, and every ``/v1`` answer is the envelope.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 from collections.abc import Mapping
@@ -26,7 +25,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uuid6 import uuid7
 
-from infrai_jupyter.contract import IDEMPOTENT_REPLAYED_HEADER, ErrorBody, ErrorCode, Metadata
+from infrai_jupyter.contract import (
+    IDEMPOTENT_REPLAYED_HEADER,
+    ErrorBody,
+    ErrorCode,
+    Metadata,
+    is_loopback_host,
+)
 
 from .store import StoreUnavailable
 
@@ -144,14 +149,7 @@ class KnownHostMiddleware:
         local = (server[0] if server else "").lower()
         if name in (local, self.public_host):
             return True
-        return name in LOOPBACK_NAMES and _is_loopback(local)
-
-
-def _is_loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
+        return name in LOOPBACK_NAMES and is_loopback_host(local)
 
 
 class BodySizeLimitMiddleware:
