@@ -8,13 +8,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from .models import (
-    AccountSummary,
     ActivateRequest,
-    ActivateResult,
-    Balance,
-    KeyList,
-    TopupList,
-    TopupRecord,
     TopupRequest,
     UpgradeRequest,
 )
@@ -26,7 +20,10 @@ IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed"
 
 @dataclass(frozen=True)
 class Route:
-    """One endpoint: method, path, whether it needs a key, and its body and result models.
+    """One endpoint: method, path, whether it needs a key, and its body model.
+
+    What a route returns is named where it is used: the client's ``cast_to``, the
+    sandbox's response model.
 
     ``charges_or_creates`` marks the calls that must carry an ``Idempotency-Key`` so a
     retried request never charges or creates twice.
@@ -34,7 +31,6 @@ class Route:
 
     method: str
     path: str
-    result: type[BaseModel]
     body: type[BaseModel] | None = None
     authenticated: bool = True
     charges_or_creates: bool = False
@@ -44,22 +40,18 @@ ROUTES: dict[str, Route] = {
     "infra.activate": Route(
         "POST",
         "/v1/activate",
-        ActivateResult,
         ActivateRequest,
         authenticated=False,
         charges_or_creates=True,
     ),
-    "account.balance": Route("GET", "/v1/account/balance", Balance),
-    "account.topup": Route(
-        "POST", "/v1/account/topup", TopupRecord, TopupRequest, charges_or_creates=True
-    ),
-    "account.topups.list": Route("GET", "/v1/account/topups", TopupList),
-    "account.topups.retrieve": Route("GET", "/v1/account/topups/{topup_id}", TopupRecord),
-    "account.keys.list": Route("GET", "/v1/account/keys", KeyList),
+    "account.balance": Route("GET", "/v1/account/balance"),
+    "account.topup": Route("POST", "/v1/account/topup", TopupRequest, charges_or_creates=True),
+    "account.topups.list": Route("GET", "/v1/account/topups"),
+    "account.topups.retrieve": Route("GET", "/v1/account/topups/{topup_id}"),
+    "account.keys.list": Route("GET", "/v1/account/keys"),
     "account.tier.upgrade": Route(
         "POST",
         "/v1/account/tier/upgrade",
-        AccountSummary,
         UpgradeRequest,
         charges_or_creates=True,
     ),

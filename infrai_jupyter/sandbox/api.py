@@ -31,18 +31,22 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from infrai_jupyter.contract import (
     IDEMPOTENCY_KEY_HEADER,
     ROUTES,
+    AccountSummary,
     ActivateRequest,
+    ActivateResult,
     Balance,
     Envelope,
     ErrorCode,
     KeyList,
     TopupList,
+    TopupRecord,
     TopupRequest,
     UpgradeRequest,
 )
@@ -211,14 +215,19 @@ def _respond(request: Request, outcome: tuple[StoredResponse, bool]) -> JSONResp
 
 
 def _endpoint(
-    router: APIRouter, name: str, errors: tuple[int, ...], summary: str
+    router: APIRouter,
+    name: str,
+    result: type[BaseModel],
+    errors: tuple[int, ...],
+    summary: str,
 ) -> Callable[[Handler], Handler]:
-    """Declare the route ``name`` of ``contract.ROUTES``: its path, method, envelopes."""
+    """Declare the route ``name`` of ``contract.ROUTES``: its path, method, envelopes;
+    ``result`` is the contract model its success envelope carries."""
     route = ROUTES[name]
     return router.api_route(
         route.path,
         methods=[route.method],
-        response_model=Envelope[route.result],  # type: ignore[name-defined]
+        response_model=Envelope[result],  # type: ignore[valid-type]
         responses=_errors(*errors),
         operation_id=name,
         summary=summary,
@@ -245,6 +254,7 @@ def build_router() -> APIRouter:
     @_endpoint(
         router,
         "infra.activate",
+        ActivateResult,
         (400, 409, 413, 422, 429),
         summary="Create an anonymous account with trial credit",
     )
@@ -270,7 +280,7 @@ def build_router() -> APIRouter:
             response = replays.restore(response)
         return _respond(request, (response, replayed))
 
-    @_endpoint(router, "account.balance", (401, 429), summary="The account's balance")
+    @_endpoint(router, "account.balance", Balance, (401, 429), summary="The account's balance")
     async def balance(request: Request, account: CurrentAccount) -> JSONResponse:
         result = Balance(balance_usd=service.usd(account.balance_cents))
         return envelope_response(request, 200, success_payload(result))
@@ -278,6 +288,7 @@ def build_router() -> APIRouter:
     @_endpoint(
         router,
         "account.topup",
+        TopupRecord,
         (400, 401, 409, 413, 422, 429),
         summary="Start a top-up; the user pays at checkout_url",
     )
@@ -298,7 +309,11 @@ def build_router() -> APIRouter:
         return _respond(request, execute_once(sandbox, identity, create))
 
     @_endpoint(
-        router, "account.topups.list", (401, 429), summary="The account's top-ups, newest first"
+        router,
+        "account.topups.list",
+        TopupList,
+        (401, 429),
+        summary="The account's top-ups, newest first",
     )
     def list_topups(request: Request, account: CurrentAccount) -> JSONResponse:
         sandbox, base_url = sandbox_of(request), base_url_of(request)
@@ -308,7 +323,11 @@ def build_router() -> APIRouter:
         return envelope_response(request, 200, success_payload(result))
 
     @_endpoint(
-        router, "account.topups.retrieve", (401, 404, 422, 429), summary="One top-up of the account"
+        router,
+        "account.topups.retrieve",
+        TopupRecord,
+        (401, 404, 422, 429),
+        summary="One top-up of the account",
     )
     def retrieve_topup(
         request: Request,
@@ -324,7 +343,11 @@ def build_router() -> APIRouter:
         return envelope_response(request, 200, success_payload(result))
 
     @_endpoint(
-        router, "account.keys.list", (401, 429), summary="The account's project keys (masked)"
+        router,
+        "account.keys.list",
+        KeyList,
+        (401, 429),
+        summary="The account's project keys (masked)",
     )
     def list_keys(request: Request, account: CurrentAccount) -> JSONResponse:
         with sandbox_of(request).store.transaction(write=False) as tx:
@@ -335,6 +358,7 @@ def build_router() -> APIRouter:
     @_endpoint(
         router,
         "account.tier.upgrade",
+        AccountSummary,
         (400, 401, 402, 409, 413, 422, 429),
         summary="Change tier, paying its price from the balance",
     )
