@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from infrai_jupyter.sandbox.server import is_loopback
+from infrai_jupyter.contract import is_loopback_host
 
 REQUEST_TIMEOUT_S = 30.0
 
@@ -48,7 +48,7 @@ class Connection:
 
     def __init__(self, base_url: str) -> None:
         parts = urlsplit(base_url)
-        if not is_loopback(parts.hostname or ""):
+        if not is_loopback_host(parts.hostname or ""):
             raise ValueError(f"load is only ever sent to loopback, not {base_url}")
         self.host, self.port = parts.hostname or "", parts.port or 80
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None

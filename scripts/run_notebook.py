@@ -33,6 +33,8 @@ from nbconvert import HTMLExporter
 from traitlets import default
 from traitlets.config import Config
 
+from infrai_jupyter.contract import is_loopback_host
+
 DEFAULT_CELL_TIMEOUT_SECONDS = 60
 KERNEL_NAME = "python3"
 ALLOWED_ERROR_TAG = "raises-exception"
@@ -124,7 +126,6 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 SANDBOX_LINK_NOTE = "this link pointed at the sandbox inside the kernel that ran this notebook"
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 REMOTE_URL = re.compile(r"""["'`](?:https?:)?//""", re.IGNORECASE)
 """A quoted absolute URL in a script: something it may fetch."""
 
@@ -156,7 +157,7 @@ def is_loopback(url: str) -> bool:
         host = urlsplit(url.strip()).hostname
     except ValueError:
         return False
-    return host in LOOPBACK_HOSTS or (host or "").startswith("127.")
+    return is_loopback_host(host or "")
 
 
 def make_offline(html: str) -> str:
