@@ -53,7 +53,7 @@ MAGICS = (
     ("%infrai_topup [AMOUNT]", "add funds: checkout link, or the form"),
     ("%infrai_keys", "the project keys"),
     ("%infrai_upgrade TIER", "change the tier, e.g. pro"),
-    ("%infrai_sandbox start|stop|status", "the offline sandbox API"),
+    ("%infrai_sandbox start|stop|status|join", "the offline sandbox API, or your class's"),
     ("%infrai_accounts [--use N]", "the accounts kept here; switch"),
     ("%infrai_login [--save]", "sign in with a key, never shown"),
     ("%infrai_logout [--forget]", "sign out (and delete the key)"),
