@@ -15,7 +15,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from . import errors
     from ._client import AsyncInfraiClient, InfraiClient
-    from ._default import account, configure, infra
+    from ._default import account, configure, configure_network, infra
 
 __all__ = [
     "AsyncInfraiClient",
@@ -23,6 +23,7 @@ __all__ = [
     "__version__",
     "account",
     "configure",
+    "configure_network",
     "errors",
     "infra",
     "load_ipython_extension",
@@ -34,6 +35,7 @@ _LAZY_ATTRIBUTES = {
     "InfraiClient": "._client",
     "account": "._default",
     "configure": "._default",
+    "configure_network": "._default",
     "infra": "._default",
 }
 

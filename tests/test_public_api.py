@@ -15,6 +15,7 @@ def test_package_surface() -> None:
         "__version__",
         "account",
         "configure",
+        "configure_network",
         "errors",
         "infra",
         "load_ipython_extension",
