@@ -1,0 +1,135 @@
+"""The language the package speaks: English by default, Simplified Chinese on request.
+
+Messages live in gettext catalogues (``locale/<lang>/LC_MESSAGES/infrai_jupyter.po``,
+compiled to ``.mo``; ``scripts/i18n`` extracts, merges and compiles them with Babel).
+Code marks a shown sentence with :func:`gettext` (``_``) where it is shown, or with
+:func:`N_` where it is defined at import time (a table of titles, a class's hint) and
+translated where it is shown: the language may change after import.
+
+The language comes from ``set_language`` (``%config InfraiMagics.language = "zh-CN"``),
+else from the locale variables gettext reads (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``,
+``LANG``). Money keeps one format in every language (``$1,234.50``).
+
+This module imports nothing else of the package, so every layer may use it.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+DOMAIN = "infrai_jupyter"
+LOCALE_DIR = Path(__file__).parent / "locale"
+ENGLISH = "en"
+SUPPORTED_LANGUAGES = (ENGLISH, "zh_CN")
+"""What ``set_language`` accepts (as ``zh-CN``, ``zh_CN.UTF-8``, ``zh-Hans`` … too)."""
+
+_ENVIRONMENT_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+_chosen: str | None = None  # set_language's choice; None follows the environment
+
+
+def normalize_language(tag: str) -> str | None:
+    """The supported language ``tag`` names, or None.
+
+    Accepts the spellings people and systems use: ``zh-CN``, ``zh_CN.UTF-8``,
+    ``zh-Hans``, ``zh-hans-cn``, ``zh``; ``en``, ``en_US.UTF-8``, ``C``, ``POSIX``.
+    Traditional Chinese (``zh-TW``, ``zh-HK``, ``zh-Hant``) is not Simplified: None.
+    """
+    base = tag.strip().split(".")[0].split("@")[0].replace("_", "-").lower()
+    if base in ("c", "posix") or base == "en" or base.startswith("en-"):
+        return ENGLISH
+    parts = base.split("-")
+    if parts[0] != "zh":
+        return None
+    rest = set(parts[1:])
+    if rest & {"tw", "hk", "mo", "hant"}:
+        return None
+    return "zh_CN"
+
+
+def language_from_environment() -> str:
+    """The first supported language the locale variables name, else English.
+
+    ``LANGUAGE`` may list several (``zh_CN:en``), as gettext allows; an empty
+    variable is skipped, and the first set one decides, as in the C library.
+    """
+    for variable in _ENVIRONMENT_VARIABLES:
+        value = os.environ.get(variable, "")
+        if not value:
+            continue
+        for tag in value.split(":"):
+            language = normalize_language(tag)
+            if language is not None:
+                return language
+        return ENGLISH
+    return ENGLISH
+
+
+def set_language(tag: str | None) -> str:
+    """Speak ``tag`` from now on (None: follow the environment); return the language.
+
+    Raises ``ValueError`` naming the supported languages for anything else.
+    """
+    global _chosen
+    if tag is None or not tag.strip():
+        _chosen = None
+        return current_language()
+    language = normalize_language(tag)
+    if language is None:
+        raise ValueError(
+            f"{tag!r} is not a language infrai_jupyter speaks: use 'en' or 'zh-CN' "
+            "(or '' to follow the kernel's locale)."
+        )
+    _chosen = language
+    return language
+
+
+def current_language() -> str:
+    """``en`` or ``zh_CN``: what the next message will be written in."""
+    return _chosen or language_from_environment()
+
+
+@contextmanager
+def language(tag: str | None) -> Iterator[str]:
+    """Speak ``tag`` inside the block, then whatever was chosen before."""
+    previous = _chosen
+    try:
+        yield set_language(tag)
+    finally:
+        _restore(previous)
+
+
+def _restore(previous: str | None) -> None:
+    global _chosen
+    _chosen = previous
+
+
+@cache
+def translations(language: str) -> _gettext.NullTranslations:
+    """The catalogue for ``language``; English is the source text itself."""
+    if language == ENGLISH:
+        return _gettext.NullTranslations()
+    return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[language])
+
+
+def gettext(message: str) -> str:
+    """``message`` in the current language (the English text if it has no translation)."""
+    return translations(current_language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """The form of ``singular``/``plural`` that fits ``count``, in the current language."""
+    return translations(current_language()).ngettext(singular, plural, count)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it yet (see module doc)."""
+    return message
+
+
+_ = gettext
