@@ -34,7 +34,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from infrai_jupyter.contract.money import AmountError, parse_amount
 
 from . import admin, service
-from .context import Sandbox, base_url_of, checkout_url, path_prefix, sandbox_of
+from .context import Sandbox, checkout_location, path_prefix, sandbox_of
 from .store import Account, Topup
 
 PRESET_AMOUNTS = ("5", "10", "25", "50")
@@ -244,7 +244,7 @@ def build_router() -> APIRouter:
         if seen.return_url and _is_http_url(seen.return_url):
             target = _with_outcome(seen.return_url, seen)
         else:
-            target = checkout_url(base_url_of(request), topup.topup_id)
+            target = checkout_location(request, topup.topup_id)
         return RedirectResponse(target, status_code=303, headers=_HEADERS)
 
     async def settle_from_form(request: Request, topup_id: str, pay: bool) -> Response:
@@ -291,7 +291,7 @@ def build_router() -> APIRouter:
             if account is None:
                 return _not_found()
             topup = service.create_topup(tx, account.account_id, amount, None)
-        target = checkout_url(base_url_of(request), topup.topup_id)
+        target = checkout_location(request, topup.topup_id)
         return RedirectResponse(target, status_code=303, headers=_HEADERS)
 
     return router

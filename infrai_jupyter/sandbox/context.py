@@ -2,7 +2,9 @@
 
 Links name the server's own address (``public_url`` or the bound one), never anything
 the request says about itself; the client address is the socket peer, or what a
-trusted proxy forwarded (see ``SandboxSettings.trusted_proxies``).
+trusted proxy forwarded (see ``SandboxSettings.trusted_proxies``). A ``public_url`` that
+is a root path (``/user/alice/proxy/8765``, behind a Jupyter server's proxy) makes links
+root-relative and redirects relative (see ``checkout_location``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
 
@@ -128,6 +130,14 @@ def base_url_of(request: Request) -> str:
     return http_url(host, port)
 
 
+def is_root_path(public_url: str | None) -> bool:
+    """Whether ``public_url`` is a path on the browser's own origin (``/user/alice/proxy/8765``).
+
+    A kernel behind JupyterHub's proxy knows its path there but not the hub's origin.
+    """
+    return bool(public_url) and public_url.startswith("/") and not public_url.startswith("//")
+
+
 def path_prefix(settings: SandboxSettings) -> str:
     """The path of ``public_url`` (``/sandbox``), or ``""``: where a proxy serves us."""
     return urlsplit(settings.public_url).path.rstrip("/") if settings.public_url else ""
@@ -141,6 +151,23 @@ def client_address(request: Request) -> str:
 def checkout_url(base_url: str, topup_id: str) -> str:
     """The hosted checkout page of a top-up."""
     return f"{base_url}/checkout/{topup_id}"
+
+
+def checkout_location(request: Request, topup_id: str) -> str:
+    """The ``Location`` that sends the browser on to a top-up's checkout page.
+
+    It names the server's own absolute address, unless ``public_url`` is a root path:
+    then it is relative to the page the browser posted (``../../checkout/…``).
+    jupyter-server-proxy 4 prefixes a root-absolute ``Location`` with its own path (one
+    that already names it would get it twice) and 3.x leaves it alone; a relative one
+    means the same to both, and whether the proxy strips the prefix or keeps it, since
+    the browser's path is the prefix followed by the route's.
+    """
+    base_url = base_url_of(request)
+    if not is_root_path(base_url):
+        return checkout_url(base_url, topup_id)
+    depth = request.scope["path"].count("/") - 1
+    return "../" * depth + f"checkout/{quote(topup_id, safe='')}"
 
 
 def add_funds_url(base_url: str, account: Account) -> str:
