@@ -14,6 +14,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from .._i18n import N_, _
 from .core import _without_comment
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class InfraiAccountMagics(Magics):
         self.core = core
 
     @magic_arguments()
-    @argument("--use", metavar="WHICH", default=None, help="Switch to this kept account.")
+    @argument("--use", metavar="WHICH", default=None, help=N_("Switch to this kept account."))
     @line_magic
     def infrai_accounts(self, line: str) -> CardView:
         """List the accounts kept on this computer: masked key, id, server, which is in use,
@@ -52,7 +53,7 @@ class InfraiAccountMagics(Magics):
         return CardView(self.core._call(lambda: accounts_card(in_use)))
 
     @magic_arguments()
-    @argument("--save", action="store_true", help="Also keep the key in ~/.infrai/credentials.")
+    @argument("--save", action="store_true", help=N_("Also keep the key in ~/.infrai/credentials."))
     @line_magic
     def infrai_login(self, line: str) -> Any:
         """Sign in with a key you already have, without it ever showing in the notebook.
@@ -77,16 +78,16 @@ class InfraiAccountMagics(Magics):
                 lambda key, save: str(sign_in(key, source="%infrai_login", save=save)),
                 save=args.save,
             )
-        key = getpass.getpass("infrai project key (hidden): ")
+        key = getpass.getpass(_("infrai project key (hidden): "))
         return str(self.core._call(lambda: sign_in(key, source="%infrai_login", save=args.save)))
 
     @magic_arguments()
     @argument(
         "--forget",
         action="store_true",
-        help="Also delete the key from ~/.infrai/credentials, for good (asks first).",
+        help=N_("Also delete the key from ~/.infrai/credentials, for good (asks first)."),
     )
-    @argument("--yes", action="store_true", help="With --forget: do not ask, delete.")
+    @argument("--yes", action="store_true", help=N_("With --forget: do not ask, delete."))
     @line_magic
     def infrai_logout(self, line: str) -> str:
         """Forget this session's key; with --forget, delete it from disk too.
@@ -104,18 +105,21 @@ class InfraiAccountMagics(Magics):
         args = parse_argstring(self.infrai_logout, _without_comment(line))
         key = self.core._call(self.core.session.client).config.api_key
         if key is None:
-            return "No key in this session: nothing to sign out of."
+            return _("No key in this session: nothing to sign out of.")
         if args.forget:
-            question = (
-                f"Delete {mask_key(key)} from this computer for good? Without the key, "
-                "its account and balance cannot be reached again. Type yes to delete: "
-            )
+            question = _(
+                "Delete {key} from this computer for good? Without the key, its account and "
+                "balance cannot be reached again. Type yes to delete: "
+            ).format(key=mask_key(key))
             if not args.yes and input(question).strip().lower() != "yes":
-                raise UsageError("Nothing deleted; the session still uses the key.")
+                raise UsageError(_("Nothing deleted; the session still uses the key."))
             self.core._call(lambda: _default.account.forget(key))
         sign_out()
-        where = " and deleted it from ~/.infrai/credentials" if args.forget else ""
-        return f"Signed out of {mask_key(key)}{where}."
+        if args.forget:
+            return _("Signed out of {key} and deleted it from ~/.infrai/credentials.").format(
+                key=mask_key(key)
+            )
+        return _("Signed out of {key}.").format(key=mask_key(key))
 
     @line_magic
     def infrai_doctor(self, line: str) -> Any:
@@ -128,7 +132,7 @@ class InfraiAccountMagics(Magics):
         from .._doctor import diagnose, front_end_name
 
         if _without_comment(line).strip():
-            raise UsageError("%infrai_doctor takes no arguments")
+            raise UsageError(_("%infrai_doctor takes no arguments"))
         has_kernel = self.core._has_widget_frontend()
         widgets = _widgets_verdict(has_kernel)
         return diagnose(
@@ -138,7 +142,7 @@ class InfraiAccountMagics(Magics):
         )
 
     @magic_arguments()
-    @argument("--reset", action="store_true", help="Start the ledger over.")
+    @argument("--reset", action="store_true", help=N_("Start the ledger over."))
     @line_magic
     def infrai_usage(self, line: str) -> UsageLedger:
         """Every call of this session: time, capability, status, exact cost, latency,
@@ -158,9 +162,9 @@ class InfraiAccountMagics(Magics):
 
 def _widgets_verdict(has_kernel: bool) -> str:
     if not has_kernel:
-        return "cannot show here (no kernel): the magics print text and links instead"
+        return _("cannot show here (no kernel): the magics print text and links instead")
     try:
         import ipywidgets
     except ImportError:
-        return "ipywidgets is not installed: pip install ipywidgets"
-    return f"can show (ipywidgets {ipywidgets.__version__})"
+        return _("ipywidgets is not installed: pip install ipywidgets")
+    return _("can show (ipywidgets {version})").format(version=ipywidgets.__version__)
