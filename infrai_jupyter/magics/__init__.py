@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import completion
+from . import completion, help
 from .accounts import InfraiAccountMagics
 from .core import InfraiMagics
 
@@ -24,6 +24,7 @@ def load(shell: Any) -> None:
         shell.register_magics(accounts)
         core.completion = completion.MagicArguments(core, accounts)
         core.completion.register(shell)
+        help.speak((InfraiMagics, InfraiAccountMagics))  # %name? in the kernel's language
 
 
 def unload(shell: Any) -> None:

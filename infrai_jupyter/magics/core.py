@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Bool, Float, Int, Unicode, Union, observe
+from traitlets import Bool, Float, Int, TraitError, Unicode, Union, observe, validate
+
+from .._i18n import N_, _, set_language
 
 if TYPE_CHECKING:
     from .._client import InfraiClient
@@ -55,6 +57,11 @@ class InfraiMagics(Magics):
         help="CA bundle (.pem path) to trust, True for the usual CAs, False for none.",
     ).tag(config=True)
 
+    language = Unicode(
+        "",
+        help="Language of cards, forms and help: 'en' or 'zh-CN'; '' follows the kernel's locale.",
+    ).tag(config=True)
+
     _session: Session | None = None  # made at first use, so %load_ext stays cheap
     _ready = False  # set once __init__ is done: a profile's config sets traits before that
 
@@ -82,21 +89,25 @@ class InfraiMagics(Magics):
         "--region",
         default="auto",
         choices=["auto", "western", "china"],
-        help="Region to activate in (default: auto).",
+        help=N_("Region to activate in (default: auto)."),
     )
-    @argument("--device-kind", default="notebook", help="What this device is (default: notebook).")
     @argument(
-        "--no-write", action="store_true", help="Do not save the key to ~/.infrai/credentials."
+        "--device-kind", default="notebook", help=N_("What this device is (default: notebook).")
+    )
+    @argument(
+        "--no-write",
+        action="store_true",
+        help=N_("Do not save the key to ~/.infrai/credentials."),
     )
     @argument(
         "--sandbox",
         action="store_true",
-        help="Start the local sandbox first and activate there (offline).",
+        help=N_("Start the local sandbox first and activate there (offline)."),
     )
     @argument(
         "--new",
         action="store_true",
-        help="Make another account although this session already has one (its key is kept).",
+        help=N_("Make another account although this session already has one (its key is kept)."),
     )
     @line_magic
     def infrai_activate(self, line: str) -> Any:
@@ -130,7 +141,7 @@ class InfraiMagics(Magics):
         const=60.0,
         default=None,
         metavar="SECONDS",
-        help="Refresh the card in place for SECONDS (default 60); stop with Interrupt.",
+        help=N_("Refresh the card in place for SECONDS (default 60); stop with Interrupt."),
     )
     @line_magic
     def infrai_balance(self, line: str) -> Balance | None:
@@ -143,7 +154,7 @@ class InfraiMagics(Magics):
         """
         args = parse_argstring(self.infrai_balance, _without_comment(line))
         if args.watch is not None and args.watch <= 0:
-            raise UsageError("--watch takes a positive number of seconds, e.g. --watch 30")
+            raise UsageError(_("--watch takes a positive number of seconds, e.g. --watch 30"))
         client = self._signed_in_client()
         if args.watch is None:
             return self._call(client.account.balance)
@@ -155,13 +166,13 @@ class InfraiMagics(Magics):
         "amount",
         nargs="?",
         default=None,
-        help="Amount in USD, e.g. 25 or 9.99. Without it, the top-up form is shown.",
+        help=N_("Amount in USD, e.g. 25 or 9.99. Without it, the top-up form is shown."),
     )
-    @argument("--return-url", default=None, help="http(s) page to return to after checkout.")
+    @argument("--return-url", default=None, help=N_("http(s) page to return to after checkout."))
     @argument(
         "--idempotency-key",
         default=None,
-        help="Reuse a key to make sure a retried top-up is created only once.",
+        help=N_("Reuse a key to make sure a retried top-up is created only once."),
     )
     @line_magic
     def infrai_topup(self, line: str) -> Any:
@@ -186,7 +197,7 @@ class InfraiMagics(Magics):
             )
         if args.amount is None:  # no form can show here: never start a top-up nobody asked for
             raise UsageError(
-                "Name the amount in USD, e.g. %infrai_topup 25 (the form needs a notebook)."
+                _("Name the amount in USD, e.g. %infrai_topup 25 (the form needs a notebook).")
             )
         amount = _parse_amount(args.amount)
         client = self._signed_in_client()
@@ -207,11 +218,11 @@ class InfraiMagics(Magics):
             %infrai_keys
         """
         if _without_comment(line).strip():
-            raise UsageError("%infrai_keys takes no arguments")
+            raise UsageError(_("%infrai_keys takes no arguments"))
         return self._call(self._signed_in_client().account.keys.list)
 
     @magic_arguments()
-    @argument("tier", nargs="?", default=None, help="The tier to move to, e.g. pro or team.")
+    @argument("tier", nargs="?", default=None, help=N_("The tier to move to, e.g. pro or team."))
     @line_magic
     def infrai_upgrade(self, line: str) -> Any:
         """Upgrade the account's tier; shows the account summary afterwards.
@@ -223,8 +234,9 @@ class InfraiMagics(Magics):
         args = parse_argstring(self.infrai_upgrade, _without_comment(line))
         if args.tier is None:
             raise UsageError(
-                "Name the tier to move to, e.g. %infrai_upgrade pro. "
-                f"Tiers: {self.session.tiers()}."
+                _("Name the tier to move to, e.g. %infrai_upgrade pro. Tiers: {tiers}.").format(
+                    tiers=self.session.tiers()
+                )
             )
         from IPython.display import display
 
@@ -243,14 +255,14 @@ class InfraiMagics(Magics):
         nargs="?",
         default="status",
         choices=["start", "stop", "status", "join"],
-        help="start, stop, status (default), or join URL: your class's sandbox.",
+        help=N_("start, stop, status (default), or join URL: your class's sandbox."),
     )
-    @argument("url", nargs="?", default=None, help="With join: the URL your teacher gave you.")
-    @argument("--port", type=int, default=0, help="Port on 127.0.0.1 (default: a free one).")
+    @argument("url", nargs="?", default=None, help=N_("With join: the URL your teacher gave you."))
+    @argument("--port", type=int, default=0, help=N_("Port on 127.0.0.1 (default: a free one)."))
     @argument(
         "--db",
         default=None,
-        help="SQLite file to keep data across restarts (default: a fresh temporary one).",
+        help=N_("SQLite file to keep data across restarts (default: a fresh temporary one)."),
     )
     @line_magic
     def infrai_sandbox(self, line: str) -> Any:
@@ -269,7 +281,9 @@ class InfraiMagics(Magics):
 
         args = parse_argstring(self.infrai_sandbox, _without_comment(line))
         if args.url is not None and args.action != "join":
-            raise UsageError(f"Only join takes a URL: %infrai_sandbox join {args.url}")
+            raise UsageError(
+                _("Only join takes a URL: %infrai_sandbox join {url}").format(url=args.url)
+            )
         if args.action == "join":
             return self._join_class(args.url)
         if args.action == "start":
@@ -282,8 +296,10 @@ class InfraiMagics(Magics):
         """Join a class's sandbox: activate there, or show the balance of the account kept."""
         if not url:
             raise UsageError(
-                "Give the address your teacher handed out, e.g. "
-                "%infrai_sandbox join https://class.example.org/sandbox"
+                _(
+                    "Give the address your teacher handed out, e.g. "
+                    "%infrai_sandbox join https://class.example.org/sandbox"
+                )
             )
         client = self._call(lambda: self.session.join_class(url))
         if client.config.api_key is None:
@@ -301,6 +317,21 @@ class InfraiMagics(Magics):
             self._session = Session(timeout=self.timeout, max_retries=self.max_retries)
             self._session.proxy, self._session.verify = self.proxy, self.verify
         return self._session
+
+    @validate("language")
+    def _valid_language(self, proposal: Any) -> str:
+        try:
+            set_language(proposal["value"])
+        except ValueError as error:
+            raise TraitError(str(error)) from None
+        return str(proposal["value"])
+
+    @observe("language")
+    def _speak_language(self, change: Any) -> None:
+        from . import help
+        from .accounts import InfraiAccountMagics
+
+        help.speak((type(self), InfraiAccountMagics))
 
     @observe("proxy", "verify")
     def _apply_network(self, change: Any) -> None:
@@ -321,7 +352,7 @@ class InfraiMagics(Magics):
             from .errors import InfraiCellError
 
             display(CardView(self.session.not_signed_in_card()))
-            raise InfraiCellError("Not signed in (the card above says what to do)")
+            raise InfraiCellError(_("Not signed in (the card above says what to do)"))
         return client
 
     @observe("timeout", "max_retries")
@@ -370,8 +401,9 @@ class InfraiMagics(Magics):
         until = datetime.now().astimezone() + timedelta(seconds=seconds)
         status = display(
             StatusLine(
-                f"Updating every {self.watch_interval:g} s until {until:%H:%M %Z}"
-                " — Interrupt the kernel to stop."
+                _(
+                    "Updating every {seconds} s until {until} — Interrupt the kernel to stop."
+                ).format(seconds=f"{self.watch_interval:g}", until=f"{until:%H:%M %Z}")
             ),
             display_id=True,
         )
@@ -381,12 +413,12 @@ class InfraiMagics(Magics):
                 time.sleep(self.watch_interval)
                 handle.update(self._call(client.account.balance))
         except KeyboardInterrupt:
-            status.update(StatusLine(f"Stopped at {_now()}: the card shows the last balance."))
+            status.update(_stopped(_("Stopped at {time}: the card shows the last balance.")))
         except InfraiCellError:
-            status.update(StatusLine(f"Stopped at {_now()}: the balance could not be loaded."))
+            status.update(_stopped(_("Stopped at {time}: the balance could not be loaded.")))
             raise
         else:
-            status.update(StatusLine(f"Stopped at {_now()}, as planned: run it again to go on."))
+            status.update(_stopped(_("Stopped at {time}, as planned: run it again to go on.")))
 
     def _has_widget_frontend(self) -> bool:
         """A kernel can show widgets (now or when the notebook is opened); a terminal cannot."""
@@ -397,7 +429,8 @@ class InfraiMagics(Magics):
         try:
             return self.session.start_sandbox(port=port, db=db)
         except OSError as error:
-            raise UsageError(f"The sandbox cannot start: {error.strerror or error}") from None
+            message = _("The sandbox cannot start: {reason}")
+            raise UsageError(message.format(reason=error.strerror or error)) from None
 
     def stop_sandbox(self) -> None:
         """Stop the embedded sandbox, if one runs (the extension is being unloaded)."""
@@ -413,9 +446,11 @@ def _without_comment(line: str) -> str:
     return _COMMENT.sub("", line)
 
 
-def _now() -> str:
-    """The time on the reader's clock, labelled with its zone."""
-    return f"{datetime.now().astimezone():%H:%M:%S %Z}"
+def _stopped(message: str) -> Any:
+    """The watch's last status line: ``message`` with the time on the reader's clock."""
+    from ..display import StatusLine
+
+    return StatusLine(message.format(time=f"{datetime.now().astimezone():%H:%M:%S %Z}"))
 
 
 def _parse_amount(value: str | float) -> Decimal:
