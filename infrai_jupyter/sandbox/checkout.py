@@ -16,6 +16,12 @@ interpolated value goes through ``html.escape``; links and redirects name this s
 own address (``context.base_url_of``), and form actions start with the path of
 ``public_url`` (``/sandbox`` for ``https://class.example.org/sandbox``), so they reach
 this server through the proxy that serves it there.
+
+The pages speak the browser's language (``Accept-Language``: English, or Simplified
+Chinese from the ``infrai_sandbox`` catalogue; see ``i18n``): every shown sentence is
+whole, marked ``_("…")`` with named placeholders, escaped, then filled with escaped
+values. Amounts read ``$1,234.50`` in every language; page titles always end with
+``· infrai sandbox`` (``teaching.pay_checkout`` looks for it).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from infrai_jupyter.contract.money import AmountError, parse_amount
 
 from . import admin, service
 from .context import Sandbox, checkout_location, path_prefix, sandbox_of
+from .i18n import PageLanguage, language_of
 from .store import Account, Topup
 
 PRESET_AMOUNTS = ("5", "10", "25", "50")
@@ -76,15 +83,22 @@ _HEADERS = {
 }
 
 
-def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
+def _html(text: str, **values: str) -> str:
+    """Translated ``text`` as HTML: escaped, then its placeholders filled with HTML ``values``."""
+    return escape(text).format(**values)
+
+
+def _page(language: PageLanguage, title: str, body: str, status_code: int = 200) -> HTMLResponse:
+    badge = _html(language.gettext("infrai sandbox · no real money"))
     html = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{language.html_lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)} · infrai sandbox</title><style>{_STYLE}</style></head>"
-        f'<body><main><span class="badge">infrai sandbox · no real money</span>{body}'
-        "</main></body></html>"
+        f'<body><main><span class="badge">{badge}</span>'
+        f"{body}</main></body></html>"
     )
-    return HTMLResponse(html, status_code=status_code, headers=_HEADERS)
+    headers = {**_HEADERS, "Content-Language": language.html_lang, "Vary": "Accept-Language"}
+    return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
 def form_token(secret: bytes, purpose: str, subject: str) -> str:
@@ -107,23 +121,27 @@ def _token_is_valid(form: dict[str, list[str]], expected: str) -> bool:
     return hmac.compare_digest(sent.encode(), expected.encode())
 
 
-def _forbidden() -> HTMLResponse:
-    return _page(
-        "Not allowed",
-        "<h1>This form cannot be sent from here</h1><p class=muted>It did not come from "
-        "this sandbox's checkout page, so nothing was changed. Open the checkout link "
-        "from your notebook and use its buttons.</p>",
-        403,
+def _forbidden(language: PageLanguage) -> HTMLResponse:
+    _ = language.gettext
+    heading = _html(_("This form cannot be sent from here"))
+    explanation = _html(
+        _(
+            "It did not come from this sandbox's checkout page, so nothing was changed. "
+            "Open the checkout link from your notebook and use its buttons."
+        )
     )
+    body = f"<h1>{heading}</h1><p class=muted>{explanation}</p>"
+    return _page(language, _("Not allowed"), body, 403)
 
 
-def _not_found() -> HTMLResponse:
-    return _page(
-        "Not found",
-        "<h1>Checkout not found</h1><p class=muted>This link is unknown to this sandbox. "
-        "Start a new top-up from your notebook.</p>",
-        404,
+def _not_found(language: PageLanguage) -> HTMLResponse:
+    _ = language.gettext
+    heading = _html(_("Checkout not found"))
+    explanation = _html(
+        _("This link is unknown to this sandbox. Start a new top-up from your notebook.")
     )
+    body = f"<h1>{heading}</h1><p class=muted>{explanation}</p>"
+    return _page(language, _("Not found"), body, 404)
 
 
 def _is_http_url(url: str | None) -> bool:
@@ -137,66 +155,97 @@ def _with_outcome(return_url: str, topup: Topup) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _pay_forms(sandbox: Sandbox, topup: Topup, amount: str) -> str:
+def _pay_forms(language: PageLanguage, sandbox: Sandbox, topup: Topup, amount: str) -> str:
+    _ = language.gettext
     checkout = escape(f"{path_prefix(sandbox.settings)}/checkout/{topup.topup_id}")
     token = _hidden_token(form_token(sandbox.secret, "checkout", topup.topup_id))
+    pay, cancel = _html(_("Pay {amount}"), amount=amount), _html(_("Cancel"))
     return (
         f'<div class="actions"><form method="post" action="{checkout}/pay">{token}'
-        f'<button class="primary" type="submit">Pay {amount}</button></form>'
-        f'<form method="post" action="{checkout}/cancel">{token}'
-        '<button type="submit">Cancel</button></form></div>'
+        f'<button class="primary" type="submit">{pay}'
+        f'</button></form><form method="post" action="{checkout}/cancel">{token}'
+        f'<button type="submit">{cancel}</button></form></div>'
     )
 
 
-def _outcome(sandbox: Sandbox, topup: Topup, amount: str, balance_cents: int) -> tuple[str, str]:
-    """The title and sentence for a top-up that can no longer be paid."""
+def _outcome(
+    language: PageLanguage, sandbox: Sandbox, topup: Topup, amount: str, balance_cents: int
+) -> tuple[str, str]:
+    """The title and sentence (HTML) for a top-up that can no longer be paid."""
+    _ = language.gettext
     if topup.state == "succeeded":
         balance = escape(f"${service.usd(balance_cents)}")
-        return "Payment received", f"{amount} was added. Balance: {balance}."
+        added = _("{amount} was added. Balance: {balance}.")
+        return _("Payment received"), _html(added, amount=amount, balance=balance)
     if service.is_expired(topup, sandbox.settings):
         hours = sandbox.settings.pending_topup_ttl_seconds / 3600
-        return "Top-up expired", (
-            f"This top-up expired unpaid after {hours:g} hours and can no longer be paid; "
-            "nothing was charged. Start a new top-up from your notebook."
+        # ngettext takes a whole number; English reads a fraction of an hour as plural.
+        count = int(hours) if hours.is_integer() else 2
+        expired = language.ngettext(
+            "This top-up expired unpaid after {hours} hour and can no longer be paid; "
+            "nothing was charged. Start a new top-up from your notebook.",
+            "This top-up expired unpaid after {hours} hours and can no longer be paid; "
+            "nothing was charged. Start a new top-up from your notebook.",
+            count,
         )
-    return "Top-up canceled", "Canceled: nothing was charged."
+        return _("Top-up expired"), _html(expired, hours=f"{hours:g}")
+    return _("Top-up canceled"), _html(_("Canceled: nothing was charged."))
 
 
-def _checkout_page(sandbox: Sandbox, topup: Topup, balance_cents: int) -> HTMLResponse:
+def _checkout_page(
+    language: PageLanguage, sandbox: Sandbox, topup: Topup, balance_cents: int
+) -> HTMLResponse:
+    _ = language.gettext
     amount = escape(f"${service.usd(topup.amount_cents)}")
-    topup_id = escape(topup.topup_id)
+    reference = _html(_("Top-up {topup_id}"), topup_id=escape(topup.topup_id))
     seen = service.as_seen(topup, sandbox.settings)
     if seen.state == "requires_payment":
+        heading = _html(_("Add funds"))
+        forms = _pay_forms(language, sandbox, seen, amount)
         body = (
-            f'<h1>Add funds</h1><div class="amount">{amount}</div>'
-            f'<p class="muted">Top-up {topup_id}</p>{_pay_forms(sandbox, seen, amount)}'
+            f'<h1>{heading}</h1><div class="amount">{amount}</div>'
+            f'<p class="muted">{reference}</p>{forms}'
         )
-        return _page("Checkout", body)
+        return _page(language, _("Checkout"), body)
     if seen.return_url and _is_http_url(seen.return_url):
         href = escape(_with_outcome(seen.return_url, seen))
-        back = f'<div class="actions"><a class="button" href="{href}">Return to the app</a></div>'
+        label = _html(_("Return to the app"))
+        back = f'<div class="actions"><a class="button" href="{href}">{label}</a></div>'
     else:
-        back = "<p class=muted>You can close this tab and go back to your notebook.</p>"
-    title, outcome = _outcome(sandbox, topup, amount, balance_cents)
-    body = f"<h1>{title}</h1><p>{outcome}</p><p class=muted>Top-up {topup_id}</p>{back}"
-    return _page("Checkout", body)
+        hint = _html(_("You can close this tab and go back to your notebook."))
+        back = f"<p class=muted>{hint}</p>"
+    title, outcome = _outcome(language, sandbox, topup, amount, balance_cents)
+    body = f"<h1>{escape(title)}</h1><p>{outcome}</p><p class=muted>{reference}</p>{back}"
+    return _page(language, _("Checkout"), body)
 
 
-def _declined_page(sandbox: Sandbox, topup: Topup) -> HTMLResponse:
+def _declined_page(language: PageLanguage, sandbox: Sandbox, topup: Topup) -> HTMLResponse:
     """A declined payment (a teacher's scenario): nothing moved, and Pay may be tried again."""
+    _ = language.gettext
     amount = escape(f"${service.usd(topup.amount_cents)}")
-    body = (
-        f'<h1>Payment declined</h1><div class="amount">{amount}</div>'
-        '<p class="error" role="alert">The payment was declined (a scenario your teacher '
-        "set); nothing was charged. Try again, or cancel.</p>"
-        f"{_pay_forms(sandbox, topup, amount)}"
+    title = _("Payment declined")
+    declined = _html(
+        _(
+            "The payment was declined (a scenario your teacher set); nothing was charged. "
+            "Try again, or cancel."
+        )
     )
-    return _page("Payment declined", body, 402)
+    body = (
+        f'<h1>{escape(title)}</h1><div class="amount">{amount}</div>'
+        f'<p class="error" role="alert">{declined}</p>'
+        f"{_pay_forms(language, sandbox, topup, amount)}"
+    )
+    return _page(language, title, body, 402)
 
 
 def _add_funds_page(
-    sandbox: Sandbox, token: str, error: str | None = None, amount: str = ""
+    language: PageLanguage,
+    sandbox: Sandbox,
+    token: str,
+    error: str | None = None,
+    amount: str = "",
 ) -> HTMLResponse:
+    _ = language.gettext
     action = escape(f"{path_prefix(sandbox.settings)}/add-funds/{token}")
     presets = "".join(
         f'<button type="submit" name="amount_usd" value="{value}">${value}</button>'
@@ -204,15 +253,19 @@ def _add_funds_page(
     )
     message = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     hidden = _hidden_token(form_token(sandbox.secret, "add-funds", token))
+    title = _("Add funds")
+    hint = _html(_("Choose an amount; the next page asks you to pay."))
+    other = _html(_("Other amount ($)"))
+    proceed = _html(_("Continue"))
     body = (
-        "<h1>Add funds</h1><p class=muted>Choose an amount; the next page asks you to pay.</p>"
+        f"<h1>{escape(title)}</h1><p class=muted>{hint}</p>"
         f'{message}<form method="post" action="{action}">{hidden}'
         f'<div class="actions">{presets}</div>'
-        '<div class="actions"><label>Other amount ($) <input name="amount_usd" '
+        f'<div class="actions"><label>{other} <input name="amount_usd" '
         f'inputmode="decimal" value="{escape(amount)}"></label>'
-        '<button class="primary" type="submit">Continue</button></div></form>'
+        f'<button class="primary" type="submit">{proceed}</button></div></form>'
     )
-    return _page("Add funds", body, 422 if error else 200)
+    return _page(language, title, body, 422 if error else 200)
 
 
 def build_router() -> APIRouter:
@@ -226,8 +279,8 @@ def build_router() -> APIRouter:
             topup = tx.get_topup(topup_id)
             account = tx.get_account(topup.account_id) if topup else None
         if topup is None or account is None:
-            return _not_found()
-        return _checkout_page(sandbox, topup, account.balance_cents)
+            return _not_found(language_of(request))
+        return _checkout_page(language_of(request), sandbox, topup, account.balance_cents)
 
     def settle(request: Request, topup_id: str, pay: bool) -> Response:
         sandbox = sandbox_of(request)
@@ -236,10 +289,10 @@ def build_router() -> APIRouter:
             payable = topup is not None and service.as_seen(topup, sandbox.settings).state
             if pay and payable == "requires_payment" and tx.consume_scenario(admin.DECLINE):
                 assert topup is not None
-                return _declined_page(sandbox, topup)
+                return _declined_page(language_of(request), sandbox, topup)
             topup = service.settle_topup(tx, sandbox.settings, topup_id, pay=pay)
         if topup is None:
-            return _not_found()
+            return _not_found(language_of(request))
         seen = service.as_seen(topup, sandbox.settings)
         if seen.return_url and _is_http_url(seen.return_url):
             target = _with_outcome(seen.return_url, seen)
@@ -250,7 +303,7 @@ def build_router() -> APIRouter:
     async def settle_from_form(request: Request, topup_id: str, pay: bool) -> Response:
         expected = form_token(sandbox_of(request).secret, "checkout", topup_id)
         if not _token_is_valid(await _form(request), expected):
-            return _forbidden()
+            return _forbidden(language_of(request))
         return await run_in_threadpool(settle, request, topup_id, pay)
 
     @router.post("/checkout/{topup_id}/pay")
@@ -268,28 +321,29 @@ def build_router() -> APIRouter:
     @router.get("/add-funds/{token}")
     def add_funds(request: Request, token: PathSegment, amount: str = "") -> Response:
         if find_funding_account(request, token) is None:
-            return _not_found()
-        return _add_funds_page(sandbox_of(request), token, amount=amount[:32])
+            return _not_found(language_of(request))
+        return _add_funds_page(language_of(request), sandbox_of(request), token, amount=amount[:32])
 
     @router.post("/add-funds/{token}")
     async def start_topup(request: Request, token: PathSegment) -> Response:
         sandbox = sandbox_of(request)
         form = await _form(request)
         if not _token_is_valid(form, form_token(sandbox.secret, "add-funds", token)):
-            return _forbidden()
+            return _forbidden(language_of(request))
         values = [value.strip() for value in form.get("amount_usd", []) if value.strip()]
         raw_amount = values[0] if values else ""
         try:
             amount = parse_amount(raw_amount)
         except AmountError as error:
-            return _add_funds_page(sandbox, token, str(error), raw_amount[:32])
+            language = language_of(request)
+            return _add_funds_page(language, sandbox, token, str(error), raw_amount[:32])
         return await run_in_threadpool(create_and_redirect, request, token, amount)
 
     def create_and_redirect(request: Request, token: str, amount: Decimal) -> Response:
         with sandbox_of(request).store.transaction() as tx:
             account = tx.find_account_by_funding_token(token)
             if account is None:
-                return _not_found()
+                return _not_found(language_of(request))
             topup = service.create_topup(tx, account.account_id, amount, None)
         target = checkout_location(request, topup.topup_id)
         return RedirectResponse(target, status_code=303, headers=_HEADERS)

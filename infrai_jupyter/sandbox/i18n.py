@@ -1,0 +1,139 @@
+"""The language of the sandbox's pages: what the browser asks for, English by default.
+
+Checkout and add-funds are pages a person opens in a browser, so they speak the
+language the browser's ``Accept-Language`` prefers among those the sandbox has:
+English (the source text) and Simplified Chinese (``locale/zh_CN/LC_MESSAGES/
+infrai_sandbox.po``, kept by ``scripts/i18n.py``). The choice is made per request
+and handed to the page code as a :class:`PageLanguage`: there is no "current
+language", so concurrent requests in threads or on the event loop never mix.
+
+Negotiation (RFC 9110 §12.5.4): ranges are tried by descending ``q`` (ties in header
+order); ``q=0`` means "not this"; the first range the sandbox speaks wins, and if none
+does the page is English. ``zh``, ``zh-CN``, ``zh-SG`` and ``zh-Hans(-…)`` are
+Simplified Chinese; ``zh-TW``, ``zh-HK``, ``zh-MO`` and ``zh-Hant(-…)`` are Traditional,
+which the sandbox does not speak, so they fall through to the next range (English if
+none). An explicit script wins over a region: ``zh-Hans-TW`` is Simplified.
+
+The parser is written here (about 30 lines, tested in ``tests/sandbox/
+test_pages_language.py``) rather than taken from a library: Starlette has none, Babel is
+a development tool only (it extracts and compiles the catalogues), and Werkzeug's would
+be a runtime dependency for one header.
+
+Money keeps one format in every language (``$1,234.50``), so amounts are formatted
+by the page code, never by a translation.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from starlette.requests import Request
+
+DOMAIN = "infrai_sandbox"
+LOCALE_DIR = Path(__file__).parent / "locale"
+ENGLISH = "en"
+SIMPLIFIED_CHINESE = "zh_CN"
+
+_HTML_LANG = {ENGLISH: "en", SIMPLIFIED_CHINESE: "zh-CN"}
+_RANGE = re.compile(r"^(?:\*|[a-z]{1,8}(?:-[a-z0-9]{1,8})*)$")
+_QUALITY = re.compile(r"^q=(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$")
+_TRADITIONAL = {"hant", "tw", "hk", "mo"}
+_MAX_RANGES = 64
+"""Ranges read from one header: a real browser sends a handful, a hostile client more."""
+
+
+def accepted_ranges(header: str | None) -> list[str]:
+    """The language ranges of an ``Accept-Language`` value, most preferred first.
+
+    Lower-cased; ranges with ``q=0`` and malformed entries are dropped; ties keep
+    the header's order.
+    """
+    weighted: list[tuple[float, int, str]] = []
+    for position, entry in enumerate((header or "").split(",")[:_MAX_RANGES]):
+        language_range, *parameters = (part.strip().lower() for part in entry.split(";"))
+        language_range = language_range.replace("_", "-")  # zh_CN, as some tools send it
+        if not _RANGE.match(language_range):
+            continue
+        quality = 1.0
+        for parameter in parameters:
+            compact = parameter.replace(" ", "")
+            if not compact.startswith("q="):
+                continue
+            if not _QUALITY.match(compact):
+                break
+            quality = float(compact[2:])
+        else:
+            if quality > 0:
+                weighted.append((-quality, position, language_range))
+    return [language_range for _, _, language_range in sorted(weighted)]
+
+
+def supported_language(language_range: str) -> str | None:
+    """The catalogue a language range asks for (``en`` or ``zh_CN``), or None.
+
+    ``*`` ("any language") gets the default, English.
+    """
+    subtags = language_range.lower().split("-")
+    if subtags[0] in ("en", "*"):
+        return ENGLISH
+    if subtags[0] != "zh":
+        return None
+    rest = set(subtags[1:])
+    if "hans" in rest:
+        return SIMPLIFIED_CHINESE
+    return None if rest & _TRADITIONAL else SIMPLIFIED_CHINESE
+
+
+def negotiate(header: str | None) -> str:
+    """The language the pages speak for this ``Accept-Language``: ``en`` or ``zh_CN``."""
+    for language_range in accepted_ranges(header):
+        language = supported_language(language_range)
+        if language is not None:
+            return language
+    return ENGLISH
+
+
+@dataclass(frozen=True)
+class PageLanguage:
+    """One page's language: its messages, and the tags that say so to the browser."""
+
+    code: str
+    translations: _gettext.NullTranslations
+
+    @property
+    def html_lang(self) -> str:
+        """The BCP 47 tag for ``<html lang>`` and ``Content-Language``."""
+        return _HTML_LANG[self.code]
+
+    def gettext(self, message: str) -> str:
+        """``message`` in this language (the English text if it has no translation)."""
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """The form of ``singular``/``plural`` that fits ``count``, in this language."""
+        return self.translations.ngettext(singular, plural, count)
+
+
+@cache
+def page_language(code: str) -> PageLanguage:
+    """The :class:`PageLanguage` for ``en`` or ``zh_CN``; catalogues are read once."""
+    if code == ENGLISH:
+        return PageLanguage(ENGLISH, _gettext.NullTranslations())
+    # fallback: a build without the compiled catalogue shows English rather than failing;
+    # tests/sandbox/test_pages_language.py fails if that ever happens.
+    translations = _gettext.translation(DOMAIN, LOCALE_DIR, languages=[code], fallback=True)
+    return PageLanguage(code, translations)
+
+
+def language_of(request: Request) -> PageLanguage:
+    """The language to answer ``request`` in, from its ``Accept-Language``."""
+    return page_language(negotiate(request.headers.get("accept-language")))
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue where it is defined; translate it where shown."""
+    return message
