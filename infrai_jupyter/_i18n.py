@@ -81,10 +81,11 @@ def set_language(tag: str | None) -> str:
         return current_language()
     language = normalize_language(tag)
     if language is None:
-        raise ValueError(
-            f"{tag!r} is not a language infrai_jupyter speaks: use 'en' or 'zh-CN' "
+        message = gettext(
+            "{tag} is not a language infrai_jupyter speaks: use 'en' or 'zh-CN' "
             "(or '' to follow the kernel's locale)."
         )
+        raise ValueError(message.format(tag=repr(tag)))
     _chosen = language
     return language
 

@@ -8,6 +8,7 @@ overrides ``sandbox_database`` to run each of its tests on SQLite and on Postgre
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,12 @@ import pytest
 from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
 
 SandboxFactory = Callable[..., SandboxServer]
+
+# The suite reads English unless a test asks for another language: a developer's
+# zh_CN locale must not turn every assertion on a card's wording red. LANGUAGE is the
+# variable gettext (and the package) reads first and the C library's locale ignores;
+# kernels and notebooks started by the tests inherit it.
+os.environ["LANGUAGE"] = "en"
 
 
 @pytest.fixture
