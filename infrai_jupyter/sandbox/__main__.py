@@ -17,6 +17,7 @@ from infrai_jupyter.contract.money import AmountError, parse_amount
 
 from . import admin_cli
 from .admin_session import new_admin_token
+from .context import is_root_path
 from .server import bind_socket, url_for, uvicorn_config
 from .settings import SandboxSettings, default_db_path
 from .store import StoreError, describe, is_postgres_url, open_store
@@ -100,7 +101,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_public_url,
         metavar="URL",
         help="the address links and redirects name, behind a proxy; it may have a path "
-        "(https://class.example.org/sandbox) that the proxy strips or keeps; requests naming "
+        "(https://class.example.org/sandbox) that the proxy strips or keeps, or be only a "
+        "path (/user/alice/proxy/8765, behind a Jupyter server's proxy); requests naming "
         "another host get 421 (default: the bound address)",
     )
     parser.add_argument(
@@ -152,9 +154,14 @@ def _admin_token(text: str) -> str:
 
 
 def _public_url(text: str) -> str:
+    """An absolute http(s) URL, or a root path for a proxy on the browser's own origin."""
     parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise argparse.ArgumentTypeError(f"not an absolute http(s) URL: {text}")
+    absolute = parts.scheme in ("http", "https") and bool(parts.netloc)
+    root_path = text.startswith("/") and not text.startswith("//")
+    if not (absolute or root_path) or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(
+            f"not an absolute http(s) URL or a path starting with /: {text}"
+        )
     return text.rstrip("/")
 
 
@@ -206,10 +213,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     url = url_for(sock)
     print(f"infrai sandbox serving on {url} (database: {describe(settings.database)})")
-    url = settings.public_url or url
-    print(f"Point a notebook at it:  INFRAI_BASE_URL={url}   (or %infrai_sandbox start)")
+    public = settings.public_url or url
+    # A root path is where browsers reach it, not an address a client can call.
+    base_url = url if is_root_path(public) else public
+    print(f"Point a notebook at it:  INFRAI_BASE_URL={base_url}   (or %infrai_sandbox start)")
     token = "the one given" if args.admin_token else settings.admin_token
-    print(f"Teacher's page:  {url}/admin   (admin token: {token})")
+    print(f"Teacher's page:  {public}/admin   (admin token: {token})")
     print("Press Ctrl-C to stop.", flush=True)
     try:
         if args.workers > 1:

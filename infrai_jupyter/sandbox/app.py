@@ -19,7 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from .admin_page import build_router as build_admin_router
 from .api import build_router as build_api_router
 from .checkout import build_router as build_checkout_router
-from .context import RateLimiter, Sandbox, path_prefix
+from .context import RateLimiter, Sandbox, is_root_path, path_prefix
 from .envelopes import (
     BodySizeLimitMiddleware,
     KnownHostMiddleware,
@@ -101,12 +101,14 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, limit=config.max_body_bytes)
-    public_host = urlsplit(config.public_url).hostname if config.public_url else None
-    app.add_middleware(KnownHostMiddleware, public_host=public_host)
     if path_prefix(config):
         app.add_middleware(PathPrefixMiddleware, prefix=path_prefix(config))
     if config.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.trusted_proxies))
+    # Outermost, so that it judges the connection as it came: the real peer and path.
+    public_host = urlsplit(config.public_url).hostname if config.public_url else None
+    public_path = path_prefix(config) if is_root_path(config.public_url) else None
+    app.add_middleware(KnownHostMiddleware, public_host=public_host, public_path=public_path)
     app.include_router(build_api_router())
     app.include_router(build_checkout_router())
     if config.admin_token:

@@ -135,7 +135,7 @@ def is_root_path(public_url: str | None) -> bool:
 
     A kernel behind JupyterHub's proxy knows its path there but not the hub's origin.
     """
-    return bool(public_url) and public_url.startswith("/") and not public_url.startswith("//")
+    return public_url is not None and public_url.startswith("/") and not public_url.startswith("//")
 
 
 def path_prefix(settings: SandboxSettings) -> str:
@@ -166,7 +166,8 @@ def checkout_location(request: Request, topup_id: str) -> str:
     base_url = base_url_of(request)
     if not is_root_path(base_url):
         return checkout_url(base_url, topup_id)
-    depth = request.scope["path"].count("/") - 1
+    path: str = request.scope["path"]
+    depth = path.count("/") - 1
     return "../" * depth + f"checkout/{quote(topup_id, safe='')}"
 
 

@@ -93,7 +93,9 @@ class PathPrefixMiddleware:
     """Serve ``/sandbox/…`` as ``/…`` when ``public_url`` is ``https://host/sandbox``.
 
     A reverse proxy that strips the prefix sends ``/checkout/…``, one that keeps it sends
-    ``/sandbox/checkout/…``: both reach the same route.
+    ``/sandbox/checkout/…``: both reach the same route. The same holds for a root-path
+    ``public_url`` (jupyter-server-proxy's ``proxy/{port}`` strips, ``proxy/absolute/{port}``
+    keeps).
     """
 
     def __init__(self, app: ASGIApp, prefix: str) -> None:
@@ -118,6 +120,16 @@ def _hostname(host: str) -> str:
     return (host.rsplit(":", 1)[0] if host.count(":") == 1 else host).lower()
 
 
+def _port(host: str) -> int | None:
+    """The port a ``Host`` header names: 8765 of ``example.org:8765``, 80 when it names
+    none (the sandbox speaks plain HTTP); None when it is not a number."""
+    tail = host.rsplit("]", 1)[-1] if host.startswith("[") else host
+    if tail.count(":") != 1:
+        return 80
+    digits = tail.rsplit(":", 1)[1]
+    return int(digits) if digits.isascii() and digits.isdigit() else None
+
+
 class KnownHostMiddleware:
     """Answer 421 to a request whose ``Host`` names another server (DNS rebinding).
 
@@ -125,16 +137,31 @@ class KnownHostMiddleware:
     same-origin with this server and could read its answers (a new key, a form token);
     its requests say ``Host: evil.example``. Served are: the address the connection
     reached, the host of ``public_url``, and the loopback names on a loopback connection.
+
+    A root-path ``public_url`` (``public_path``, a kernel behind a Jupyter server's
+    proxy) names no host: the proxy forwards the browser's ``Host`` (the hub's), which
+    the sandbox cannot know. Such a request is served when it comes from a loopback peer
+    (jupyter-server-proxy runs beside the kernel), its ``Host`` names a port other than
+    the one the connection reached, and it says it is for ``public_path`` (the
+    ``X-Forwarded-Context`` that ``proxy/{port}`` sends, or the path that
+    ``proxy/absolute/{port}`` keeps). The port is what a rebinding page cannot fake: a
+    browser connecting to the sandbox itself always sends the sandbox's port in ``Host``
+    (a forbidden header to scripts), whereas a proxy connects on its own and passes on
+    the port of the page the browser opened. Headers and paths alone would not do: a
+    same-origin page may set any header and request any path.
     """
 
-    def __init__(self, app: ASGIApp, public_host: str | None) -> None:
+    def __init__(
+        self, app: ASGIApp, public_host: str | None, public_path: str | None = None
+    ) -> None:
         self.app = app
         self.public_host = public_host
+        self.public_path = public_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
-            if host and not self._serves(_hostname(host), scope.get("server")):
+            if host and not self._serves(host, scope):
                 error = ApiError(
                     421,
                     ErrorCode.INVALID_REQUEST,
@@ -145,11 +172,26 @@ class KnownHostMiddleware:
                 return
         await self.app(scope, receive, send)
 
-    def _serves(self, name: str, server: tuple[str, int] | None) -> bool:
+    def _serves(self, host: str, scope: Scope) -> bool:
+        name, server = _hostname(host), scope.get("server")
         local = (server[0] if server else "").lower()
         if name in (local, self.public_host):
             return True
-        return name in LOOPBACK_NAMES and is_loopback_host(local)
+        if name in LOOPBACK_NAMES and is_loopback_host(local):
+            return True
+        return self._through_local_proxy(host, scope)
+
+    def _through_local_proxy(self, host: str, scope: Scope) -> bool:
+        client, server = scope.get("client"), scope.get("server")
+        if not (self.public_path and client and server and is_loopback_host(client[0])):
+            return False
+        if _port(host) in (None, server[1]):
+            return False
+        context = dict(scope["headers"]).get(b"x-forwarded-context", b"").decode("latin-1")
+        path: str = scope.get("path", "")
+        return context.rstrip("/") == self.public_path or (
+            path == self.public_path or path.startswith(f"{self.public_path}/")
+        )
 
 
 class BodySizeLimitMiddleware:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from types import TracebackType
 from typing import Any
@@ -72,10 +73,19 @@ class SandboxServer:
     ``port=0`` (the default) takes a free port, so several servers (one per test) can run
     side by side. ``stop`` shuts uvicorn down cleanly and closes the socket. Without an
     ``admin_token`` in the settings it makes one up, kept across ``stop`` and ``start``.
+
+    ``public_url_for(port)``, when given, sets ``settings.public_url`` once the port is
+    bound: a public address that names the port (a Jupyter server's ``proxy/{port}``)
+    can only be known then.
     """
 
     def __init__(
-        self, settings: SandboxSettings | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        settings: SandboxSettings | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        public_url_for: Callable[[int], str | None] | None = None,
     ) -> None:
         settings = settings or SandboxSettings()
         if not settings.admin_token:
@@ -83,6 +93,7 @@ class SandboxServer:
         self.settings = settings
         self.host = host
         self.port = port
+        self._public_url_for = public_url_for
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -102,9 +113,14 @@ class SandboxServer:
         return self.settings.admin_token
 
     @property
+    def public_url(self) -> str:
+        """Where browsers open its pages: ``settings.public_url``, else ``url``."""
+        return self.settings.public_url or self.url
+
+    @property
     def admin_url(self) -> str:
-        """The teacher's page: ``public_url`` or ``url``, then ``/admin``."""
-        return f"{self.settings.public_url or self.url}/admin"
+        """The teacher's page: ``public_url``, then ``/admin``."""
+        return f"{self.public_url}/admin"
 
     @property
     def running(self) -> bool:
@@ -119,6 +135,13 @@ class SandboxServer:
         store.open()
         store.close()
         sock = bind_socket(self.host, self.port)
+        if self._public_url_for is not None:
+            try:
+                public_url = self._public_url_for(sock.getsockname()[1])
+            except BaseException:
+                sock.close()
+                raise
+            self.settings = replace(self.settings, public_url=public_url)
         server = uvicorn.Server(uvicorn_config(self.settings, sock, quiet=True))
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="infrai-sandbox", daemon=True

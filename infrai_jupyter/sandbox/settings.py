@@ -29,7 +29,9 @@ class SandboxSettings:
     ``public_url`` is the address its links and redirects name (checkout, add funds,
     return pages), for a sandbox behind a proxy; without it they name the address the
     server is bound to. Never the request's ``Host``: a caller must not choose where
-    someone else's payment link points.
+    someone else's payment link points. It is an absolute http(s) URL, or a root path
+    (``/user/alice/proxy/8765``) when only the path is known, as for a kernel behind
+    JupyterHub's proxy: links are then root-relative, and redirects relative.
 
     ``trusted_proxies`` are the peer addresses whose ``X-Forwarded-For`` and
     ``X-Forwarded-Proto`` are believed (uvicorn's proxy-header rules); from anyone

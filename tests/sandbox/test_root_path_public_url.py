@@ -1,0 +1,114 @@
+"""A sandbox whose public URL is a root path, as a kernel behind JupyterHub's proxy has.
+
+The browser is on the hub's origin (``https://hub.example.org``), which the kernel does
+not know; jupyter-server-proxy forwards ``/user/alice/proxy/{port}/…`` to the sandbox on
+loopback with the browser's ``Host``, stripping the prefix (``proxy/{port}``, with an
+``X-Forwarded-Context``) or keeping it (``proxy/absolute/{port}``). Here a small stand-in
+sends what that proxy sends; ``tests/browser/test_remote_kernel.py`` runs the real one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import pytest
+
+from infrai_jupyter.contract import ErrorCode
+from infrai_jupyter.sandbox import SandboxServer
+
+from .conftest import SandboxFactory, activate, balance, data_of, error_of, forms_of
+
+HUB = "https://hub.example.org"
+
+
+class HubProxy:
+    """What jupyter-server-proxy sends the sandbox for a browser on the hub's origin."""
+
+    def __init__(self, sandbox: SandboxServer, strips: bool) -> None:
+        self.prefix = sandbox.settings.public_url or ""
+        self.strips = strips
+        self.http = httpx.Client(base_url=sandbox.url, timeout=30)
+
+    def request(self, method: str, browser_url: str, **kwargs: object) -> httpx.Response:
+        """Forward a request the browser made to ``browser_url`` (on the hub's origin)."""
+        path = urlsplit(browser_url).path
+        assert path.startswith(f"{self.prefix}/"), browser_url
+        headers = {"Host": "hub.example.org"}
+        if self.strips:
+            path = path.removeprefix(self.prefix)
+            headers["X-Forwarded-Context"] = self.prefix
+        return self.http.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def sandbox(sandbox_factory: SandboxFactory) -> SandboxServer:
+    return sandbox_factory(public_url="/user/alice/proxy/8765")
+
+
+@pytest.fixture(params=[True, False], ids=["strips", "keeps"])
+def proxy(request: pytest.FixtureRequest, sandbox: SandboxServer) -> Iterator[HubProxy]:
+    hub_proxy = HubProxy(sandbox, strips=request.param)
+    yield hub_proxy
+    hub_proxy.http.close()
+
+
+def test_links_are_root_relative_and_each_page_works_through_the_proxy(
+    sandbox: SandboxServer, proxy: HubProxy
+) -> None:
+    with httpx.Client(base_url=sandbox.url, timeout=30) as api:
+        account = activate(api)
+        add_funds = account.activation["checkout_url"]
+        assert add_funds.startswith("/user/alice/proxy/8765/add-funds/")
+
+        page_url = urljoin(HUB, add_funds)
+        (amount_form,) = forms_of(proxy.request("GET", page_url))
+        assert amount_form.action == urlsplit(page_url).path
+        started = proxy.request(
+            "POST",
+            urljoin(page_url, amount_form.action),
+            data=amount_form.fields | {"amount_usd": "5"},
+        )
+        assert started.status_code == 303
+        checkout = urljoin(page_url, started.headers["Location"])
+        assert checkout.startswith(f"{HUB}/user/alice/proxy/8765/checkout/tu_")
+
+        pay_button, _ = forms_of(proxy.request("GET", checkout))
+        pay_url = urljoin(checkout, pay_button.action)
+        paid = proxy.request("POST", pay_url, data=pay_button.fields)
+        # Relative, so a proxy that prefixes root-absolute redirects cannot double the path.
+        assert paid.status_code == 303 and not paid.headers["Location"].startswith("/")
+        assert urljoin(pay_url, paid.headers["Location"]) == checkout
+        assert "Payment received" in proxy.request("GET", checkout).text
+        assert balance(api, account) == Decimal("7.00")
+
+
+def test_the_api_names_the_public_path_in_every_link(sandbox: SandboxServer) -> None:
+    with httpx.Client(base_url=sandbox.url, timeout=30) as api:
+        account = activate(api)
+        created = api.post("/v1/account/topup", json={"amount_usd": 5}, headers=account.headers)
+        assert data_of(created)["checkout_url"].startswith("/user/alice/proxy/8765/checkout/tu_")
+        short = api.post(
+            "/v1/account/tier/upgrade", json={"target_tier": "team"}, headers=account.headers
+        )
+        details = error_of(short, 402, ErrorCode.INSUFFICIENT_CREDIT)["details"]
+        assert details["checkout_url"].startswith("/user/alice/proxy/8765/")
+
+
+def test_a_rebinding_page_still_gets_421_whatever_it_claims(sandbox: SandboxServer) -> None:
+    """A page of evil.example re-pointed at 127.0.0.1 reaches the sandbox's own port, so its
+    ``Host`` names that port: no header or path it adds makes it look proxied."""
+    port = urlsplit(sandbox.url).port
+    rebound = {"Host": f"evil.example:{port}", "X-Forwarded-Context": "/user/alice/proxy/8765"}
+    with httpx.Client(base_url=sandbox.url, timeout=30) as http:
+        for path in ("/v1/account/balance", "/user/alice/proxy/8765/v1/account/balance"):
+            error_of(http.get(path, headers=rebound), 421, ErrorCode.INVALID_REQUEST)
+        # A foreign host that does not say it is for the public path is refused too.
+        hub = {"Host": "hub.example.org"}
+        error_of(http.get("/v1/account/balance", headers=hub), 421, ErrorCode.INVALID_REQUEST)
+        other = {**hub, "X-Forwarded-Context": "/user/bob/proxy/8765"}
+        error_of(http.get("/v1/account/balance", headers=other), 421, ErrorCode.INVALID_REQUEST)
+        # The kernel's own client, on loopback, is served as before.
+        assert http.get("/openapi.json").status_code == 200
