@@ -83,6 +83,11 @@ _HEADERS = {
 }
 
 
+def _dollars(amount_cents: int) -> str:
+    """An amount as HTML, ``$1,234.50`` in every language: a translation never formats money."""
+    return escape(f"${service.usd(amount_cents):,}")
+
+
 def _html(text: str, **values: str) -> str:
     """Translated ``text`` as HTML: escaped, then its placeholders filled with HTML ``values``."""
     return escape(text).format(**values)
@@ -174,7 +179,7 @@ def _outcome(
     """The title and sentence (HTML) for a top-up that can no longer be paid."""
     _ = language.gettext
     if topup.state == "succeeded":
-        balance = escape(f"${service.usd(balance_cents)}")
+        balance = _dollars(balance_cents)
         added = _("{amount} was added. Balance: {balance}.")
         return _("Payment received"), _html(added, amount=amount, balance=balance)
     if service.is_expired(topup, sandbox.settings):
@@ -196,7 +201,7 @@ def _checkout_page(
     language: PageLanguage, sandbox: Sandbox, topup: Topup, balance_cents: int
 ) -> HTMLResponse:
     _ = language.gettext
-    amount = escape(f"${service.usd(topup.amount_cents)}")
+    amount = _dollars(topup.amount_cents)
     reference = _html(_("Top-up {topup_id}"), topup_id=escape(topup.topup_id))
     seen = service.as_seen(topup, sandbox.settings)
     if seen.state == "requires_payment":
@@ -222,7 +227,7 @@ def _checkout_page(
 def _declined_page(language: PageLanguage, sandbox: Sandbox, topup: Topup) -> HTMLResponse:
     """A declined payment (a teacher's scenario): nothing moved, and Pay may be tried again."""
     _ = language.gettext
-    amount = escape(f"${service.usd(topup.amount_cents)}")
+    amount = _dollars(topup.amount_cents)
     title = _("Payment declined")
     declined = _html(
         _(
