@@ -66,29 +66,64 @@ _STOPPED_NOTES: dict[SandboxChange, tuple[str, str]] = {
 }
 
 
-def sandbox_card(url: str | None, change: SandboxChange = "status") -> Card:
+CheckoutRoute = Literal["loopback", "setting", "jupyter proxy", "colab", "colab unavailable"]
+"""How the browser reaches the embedded sandbox's checkout pages (``magics.remote``)."""
+
+_ROUTE_NOTES: dict[CheckoutRoute, str] = {
+    "loopback": "Checkout opens on the kernel's computer only: if your browser runs "
+    "elsewhere, set %config InfraiMagics.sandbox_public_url (README: Where a class runs).",
+    "setting": "Checkout opens at the address InfraiMagics.sandbox_public_url names.",
+    "jupyter proxy": "Checkout opens through the Jupyter server's proxy at {public_url}, so "
+    "your browser reaches it wherever it runs (the server needs jupyter-server-proxy).",
+    "colab": "Checkout opens at the public address Colab gives this kernel's port.",
+    "colab unavailable": "Colab did not name a public address for this port in time, so "
+    "checkout opens on the kernel's machine only, which your browser cannot reach: run "
+    "%infrai_sandbox stop, then %infrai_sandbox start, to ask again.",
+}
+
+_SETTING_CHANGED = (
+    "InfraiMagics.sandbox_public_url changed since the sandbox started: it applies from "
+    "the next start (%infrai_sandbox stop, then %infrai_sandbox start)."
+)
+
+
+def sandbox_card(
+    url: str | None,
+    change: SandboxChange = "status",
+    *,
+    public_url: str | None = None,
+    route: CheckoutRoute = "loopback",
+    setting_changed: bool = False,
+) -> Card:
     """``%infrai_sandbox``: whether the embedded sandbox runs, where, and what just changed.
 
+    ``url`` is where the kernel reaches it; ``public_url`` where a browser opens its
+    checkout pages (``route`` says how that was found), when that is somewhere else.
     The copyable block holds only the next step: pasting it must never also stop the
     sandbox, so "when you are done" is a separate line.
     """
     if url is None:
         title, note = _STOPPED_NOTES[change]
         return Card(kind="sandbox", title=title, notes=(note,), commands=("%infrai_sandbox start",))
+    checkout_at = public_url or url
+    notes = (
+        _ROUTE_NOTES[route].format(public_url=checkout_at),
+        *((_SETTING_CHANGED,) if setting_changed else ()),
+        "This session now talks to the sandbox: everything is offline and free. "
+        "Next, get an account:",
+    )
     return Card(
         kind="sandbox",
         title="Sandbox running",
         fields=(
             CardField("URL", url, "code"),
             CardField("OpenAPI", f"{url}/openapi.json", "code"),
+            CardField("Checkout opens at", checkout_at, "code"),
             CardField("When you are done", "%infrai_sandbox stop", "code"),
         ),
-        notes=(
-            "This session now talks to the sandbox: everything is offline and free. "
-            "Next, get an account:",
-        ),
+        notes=notes,
         commands=("%infrai_activate",),
-        tone="success",
+        tone="success" if route != "colab unavailable" else "warning",
     )
 
 

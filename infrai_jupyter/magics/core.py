@@ -56,6 +56,13 @@ class InfraiMagics(Magics):
         default_value=True,
         help="CA bundle (.pem path) to trust, True for the usual CAs, False for none.",
     ).tag(config=True)
+    sandbox_public_url = Unicode(
+        "",
+        help="Where the browser opens the embedded sandbox's checkout pages, with {port}: "
+        "/proxy/{port} or https://lab.example.org/proxy/{port}. Empty: found (JupyterHub and "
+        "Binder through jupyter-server-proxy, Colab, else 127.0.0.1). A change applies from "
+        "the next %infrai_sandbox start.",
+    ).tag(config=True)
 
     language = Unicode(
         "",
@@ -316,6 +323,7 @@ class InfraiMagics(Magics):
 
             self._session = Session(timeout=self.timeout, max_retries=self.max_retries)
             self._session.proxy, self._session.verify = self.proxy, self.verify
+            self._session.public_url_template = self.sandbox_public_url
         return self._session
 
     @validate("language")
@@ -337,6 +345,22 @@ class InfraiMagics(Magics):
     def _apply_network(self, change: Any) -> None:
         if self._ready:
             self.session.proxy, self.session.verify = self.proxy, self.verify
+
+    @validate("sandbox_public_url")
+    def _valid_sandbox_public_url(self, proposal: Any) -> str:
+        from .remote import check_template
+
+        try:
+            return check_template(str(proposal["value"]))
+        except ValueError as error:
+            raise TraitError(str(error)) from None
+
+    @observe("sandbox_public_url")
+    def _apply_sandbox_public_url(self, change: Any) -> None:
+        # A running sandbox keeps its address (its links are out there already); its
+        # card says the new one applies from the next start.
+        if self._ready:
+            self.session.public_url_template = self.sandbox_public_url
 
     def _client(self) -> InfraiClient:
         """The session's client; an unusable credentials file fails the cell with a card."""

@@ -32,6 +32,7 @@ from ..display import (
     session_card,
     topup_command,
 )
+from ..display.links import forget_link_path, is_root_path, trust_link_path
 from ..errors import (
     AccountExistsError,
     APIConnectionError,
@@ -42,6 +43,7 @@ from ..errors import (
     InsufficientCreditError,
     MalformedResponseError,
 )
+from .remote import PublicAddress, public_address
 
 if TYPE_CHECKING:
     from ..sandbox import SandboxServer
@@ -88,7 +90,10 @@ class Session:
         self.max_retries = max_retries
         self.proxy: str | None = None
         self.verify: bool | str = True
+        self.public_url_template = ""  # InfraiMagics.sandbox_public_url; "" finds it
         self._sandbox: SandboxServer | None = None
+        self._address = PublicAddress(None, "loopback")  # where its checkout opens
+        self._address_template = ""  # the template the running sandbox started with
         self._joined: str | None = None  # a class sandbox's URL, after join_class()
 
     # ----------------------------------------------------------------- client
@@ -127,7 +132,10 @@ class Session:
 
         The user's credentials file is never read (a sandbox needs no key, and a real
         key must never reach it); if anything fails after the server started, the
-        server is stopped again, so no port is left open behind an error.
+        server is stopped again, so no port is left open behind an error. Its links
+        name the public address ``magics.remote`` finds once the port is known; a root
+        path there (behind a Jupyter server's proxy) is trusted as a link target until
+        the sandbox stops.
         """
         from ..sandbox import SandboxServer, SandboxSettings
 
@@ -136,7 +144,15 @@ class Session:
         db_path = (
             Path(db) if db else Path(tempfile.mkdtemp(prefix="infrai-sandbox-")) / "db.sqlite3"
         )
-        server = SandboxServer(SandboxSettings(db_path=db_path), port=port).start()
+        template = self.public_url_template
+        found: list[PublicAddress] = []
+
+        def public_url_for(bound_port: int) -> str | None:
+            found.append(public_address(template, bound_port, os.environ))
+            return found[-1].url
+
+        settings = SandboxSettings(db_path=db_path)
+        server = SandboxServer(settings, port=port, public_url_for=public_url_for).start()
         try:
             client = InfraiClient(
                 api_key=_NO_KEY,
@@ -145,12 +161,16 @@ class Session:
                 max_retries=self.max_retries,
             )
             client.use_key(None, "none")
-            card = sandbox_card(server.url)
+            address = found[-1]
+            card = sandbox_card(server.url, public_url=address.url, route=address.route)
             _default.use_client(client)
         except BaseException:
             server.stop()
             raise
         self._sandbox, self._joined = server, None
+        self._address, self._address_template = address, template
+        if address.url is not None and is_root_path(address.url):
+            trust_link_path(address.url)
         return card
 
     def join_class(self, url: str) -> InfraiClient:
@@ -187,7 +207,10 @@ class Session:
         change: SandboxChange = "stopped" if self._sandbox is not None else "left"
         if self._sandbox is not None:
             self._sandbox.stop()
+            if self._address.url is not None and is_root_path(self._address.url):
+                forget_link_path(self._address.url)
         self._sandbox, self._joined = None, None
+        self._address = PublicAddress(None, "loopback")
         _default.reset()
         return change
 
@@ -195,7 +218,13 @@ class Session:
         """``%infrai_sandbox``: whether a sandbox is in use (embedded or a class's), and where."""
         if change == "status" and self._joined is not None:
             return joined_card(self._joined)
-        return sandbox_card(self.sandbox_url, change)
+        return sandbox_card(
+            self.sandbox_url,
+            change,
+            public_url=self._address.url,
+            route=self._address.route,
+            setting_changed=self.public_url_template != self._address_template,
+        )
 
     # ------------------------------------------------------------------ cards
 
