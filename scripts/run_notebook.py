@@ -160,6 +160,13 @@ def is_loopback(url: str) -> bool:
     return is_loopback_host(host or "")
 
 
+def is_root_relative(url: str) -> bool:
+    """Whether ``url`` is a path on the page's own origin (``/user/alice/proxy/8765/…``):
+    how a sandbox behind a Jupyter server's proxy links, meaningless in a file."""
+    url = url.strip()
+    return url.startswith("/") and not url.startswith("//")
+
+
 def make_offline(html: str) -> str:
     """Drop what nbconvert's template loads from a CDN; turn sandbox links into text.
 
@@ -167,8 +174,10 @@ def make_offline(html: str) -> str:
     text here) and MathJax (the notebooks have no maths), and an inline module imports
     mermaid for diagrams (they have none); a page opened offline or years later must not
     depend on any of them. A link to a loopback address pointed at the sandbox
-    in the kernel that ran the notebook, which no longer exists when the file is opened:
-    it is kept as text, with a note saying so, instead of a link that leads nowhere.
+    in the kernel that ran the notebook, which no longer exists when the file is opened;
+    so did a root-relative one (the sandbox through a Jupyter server's proxy, which names
+    no origin at all in a file): each is kept as text, with a note saying so, instead of
+    a link that leads nowhere.
     """
     page = BeautifulSoup(html, "html.parser")
     for tag in page.find_all(["script", "iframe", "img", "source", "embed"], src=True):
@@ -183,7 +192,7 @@ def make_offline(html: str) -> str:
         if is_remote(tag["href"]):
             tag.decompose()
     for anchor in page.find_all("a", href=True):
-        if is_loopback(anchor["href"]):
+        if is_loopback(anchor["href"]) or is_root_relative(anchor["href"]):
             text = page.new_tag("span", attrs={"class": "infrai-offline-link"})
             text.extend(list(anchor.contents))
             note = page.new_tag("small", attrs={"class": "infrai-offline-note"})
