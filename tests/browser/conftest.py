@@ -7,7 +7,8 @@ Fixtures, from widest scope:
 - ``jupyter_lab`` (module): an isolated, offline JupyterLab server
   (`lab.JupyterLabServer`: ``.url``, ``.token``, ``.root_dir``, ``.api()``).
   Override ``jupyter_lab_extra_env`` in a test module to hand its kernels
-  environment variables, e.g. the URL of a loopback server the module started.
+  environment variables, e.g. the URL of a loopback server the module started,
+  and ``jupyter_lab_base_url`` to serve it under a path, as a hub does.
 - ``page`` (function): a fresh browser context and page, 1280x900. On failure a
   screenshot, the browser console and a Playwright trace go to
   ``artifacts/browser/``.
@@ -163,15 +164,24 @@ def jupyter_lab_extra_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
+def jupyter_lab_base_url() -> str:
+    """The path the module's JupyterLab is served under; override per module (a hub's)."""
+    return "/"
+
+
+@pytest.fixture(scope="module")
 def jupyter_lab(
     request: pytest.FixtureRequest,
     artifacts_dir: Path,
     jupyter_lab_extra_env: dict[str, str],
+    jupyter_lab_base_url: str,
 ) -> Iterator[JupyterLabServer]:
     """An isolated, offline JupyterLab for this test module; its log lands in artifacts."""
     log_path = artifacts_dir / f"jupyter-lab-{safe_name(request.module.__name__)}.log"
     log_path.unlink(missing_ok=True)
-    with start_jupyter_lab(log_path, extra_env=jupyter_lab_extra_env) as server:
+    with start_jupyter_lab(
+        log_path, extra_env=jupyter_lab_extra_env, base_url=jupyter_lab_base_url
+    ) as server:
         yield server
 
 

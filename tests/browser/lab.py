@@ -238,11 +238,13 @@ def start_jupyter_lab(
     extra_env: Mapping[str, str] | None = None,
     user_settings: Mapping[str, Mapping[str, Any]] = DEFAULT_USER_SETTINGS,
     attempts: int = 3,
+    base_url: str = "/",
 ) -> Iterator[JupyterLabServer]:
     """Run an isolated, offline JupyterLab on a free loopback port for the `with` body.
 
     `extra_env` is added to the server's environment, which its kernels inherit:
     that is how a test hands a kernel the URL of a loopback server it started.
+    `base_url` serves it under a path, as JupyterHub serves `/user/alice/`.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="infrai-lab-") as tmp:
@@ -264,6 +266,7 @@ def start_jupyter_lab(
                 "--allow-root",
                 "--ServerApp.ip=127.0.0.1",
                 f"--ServerApp.port={port}",
+                f"--ServerApp.base_url={base_url}",
                 "--ServerApp.port_retries=0",
                 f"--IdentityProvider.token={token}",
                 f"--ServerApp.root_dir={root_dir}",
@@ -286,7 +289,7 @@ def start_jupyter_lab(
                     start_new_session=True,
                 )
             server = JupyterLabServer(
-                url=f"http://127.0.0.1:{port}/",
+                url=f"http://127.0.0.1:{port}{base_url}",
                 token=token,
                 root_dir=root_dir,
                 runtime_dir=Path(env["JUPYTER_RUNTIME_DIR"]),

@@ -1,0 +1,129 @@
+"""A kernel the browser cannot reach directly: JupyterLab under a hub's path, with
+jupyter-server-proxy, and a browser allowed to talk to JupyterLab's port only.
+
+The kernel sees ``JUPYTERHUB_SERVICE_PREFIX=/user/alice/`` as under JupyterHub, so the
+embedded sandbox's links go through ``/user/alice/proxy/{port}/``; the whole top-up
+round trip (form, checkout page, Pay, the live balance) must work without the browser
+ever contacting the sandbox's own port.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import Route, expect
+
+from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
+
+from .lab import JupyterLabServer, LabNotebook
+
+pytestmark = pytest.mark.browser
+
+HUB_PREFIX = "/user/alice/"
+
+
+@pytest.fixture(scope="module")
+def jupyter_lab_base_url() -> str:
+    return HUB_PREFIX
+
+
+@pytest.fixture(scope="module")
+def jupyter_lab_extra_env() -> dict[str, str]:
+    return {"JUPYTERHUB_SERVICE_PREFIX": HUB_PREFIX}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port}"
+
+
+def test_a_top_up_round_trip_goes_through_the_jupyter_servers_proxy_only(
+    lab: LabNotebook, jupyter_lab: JupyterLabServer, artifacts_dir: Path
+) -> None:
+    lab_origin = _origin(jupyter_lab.url)
+    elsewhere: list[str] = []
+
+    def only_jupyter_lab(route: Route) -> None:
+        if _origin(route.request.url) == lab_origin:
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    lab.page.context.route("**/*", only_jupyter_lab)
+    nb = lab.open_new("remote-kernel")
+    nb.run_cell("%load_ext infrai_jupyter")
+    card = nb.run_cell("%infrai_sandbox start")
+    expect(card).to_contain_text("through the Jupyter server's proxy at /user/alice/proxy/")
+    match = re.search(r"/user/alice/proxy/(\d+)", card.inner_text())
+    assert match, card.inner_text()
+    public = match[0]
+    nb.run_cell("%infrai_activate --no-write")
+    form = nb.run_cell("%infrai_topup")
+
+    form.get_by_role("button", name="$25", exact=True).click()
+    form.get_by_role("button", name="Top up", exact=True).click()
+    link = form.locator("a.infrai-button", has_text="Open checkout")
+    expect(link).to_have_attribute("href", re.compile(rf"^{public}/checkout/tu_"))
+    checkout = nb.follow_link_to_new_page(link)
+    expect(checkout).to_have_url(re.compile(rf"^{jupyter_lab.url.rstrip('/')}/proxy/\d+/checkout/"))
+    assert checkout.url.startswith(f"http://{lab_origin}{public}/checkout/tu_")
+    expect(checkout.locator(".amount")).to_have_text("$25.00")
+    page_url = checkout.url
+    checkout.get_by_role("button", name="Pay $25.00").click()
+    # Back on the same page (the redirect is relative: no doubled prefix), now paid.
+    expect(checkout.locator("h1")).to_have_text("Payment received")
+    assert checkout.url == page_url
+    checkout.screenshot(path=artifacts_dir / "remote-kernel-paid-through-proxy.png")
+    nb.come_back(checkout)
+
+    expect(form.locator(".infrai-card-balance .infrai-hero")).to_have_text("$27.00")
+    assert elsewhere == [], f"the browser tried to reach another server: {elsewhere}"
+
+
+@pytest.fixture
+def sandbox_behind_absolute_proxy(tmp_path: Path) -> Iterator[SandboxServer]:
+    """A sandbox whose pages are served through ``proxy/absolute/{port}``: the prefix is kept."""
+    server = SandboxServer(
+        SandboxSettings(db_path=tmp_path / "sandbox.sqlite3"),
+        public_url_for=lambda port: f"{HUB_PREFIX}proxy/absolute/{port}",
+    )
+    with server:
+        yield server
+
+
+def test_a_proxy_that_keeps_the_prefix_serves_every_page_and_redirect(
+    jupyter_lab: JupyterLabServer, sandbox_behind_absolute_proxy: SandboxServer
+) -> None:
+    sandbox = sandbox_behind_absolute_proxy
+    hub = httpx.Client(
+        headers={"Authorization": f"token {jupyter_lab.token}"}, timeout=30, follow_redirects=False
+    )
+    origin = jupyter_lab.url.removesuffix(HUB_PREFIX)
+    with hub, httpx.Client(base_url=sandbox.url, timeout=30) as api:
+        activation = api.post("/v1/activate", json={"device_fingerprint": "ab" * 16}).json()
+        add_funds = urljoin(origin, activation["data"]["checkout_url"])
+        assert add_funds.startswith(f"{origin}{sandbox.public_url}/add-funds/")
+        page = hub.get(add_funds)
+        assert page.status_code == 200 and "Add funds" in page.text
+        started = hub.post(
+            add_funds, data={"form_token": _form_token(page.text), "amount_usd": "5"}
+        )
+        assert started.status_code == 303
+        checkout = urljoin(add_funds, started.headers["Location"])
+        assert checkout.startswith(f"{origin}{sandbox.public_url}/checkout/tu_")
+        paid = hub.post(f"{checkout}/pay", data={"form_token": _form_token(hub.get(checkout).text)})
+        assert paid.status_code == 303
+        assert urljoin(f"{checkout}/pay", paid.headers["Location"]) == checkout
+        assert "Payment received" in hub.get(checkout).text
+
+
+def _form_token(page: str) -> str:
+    found = re.search(r'name="form_token" value="([0-9a-f]+)"', page)
+    assert found, page[:500]
+    return found[1]
