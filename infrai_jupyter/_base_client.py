@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from typing_extensions import Self
 
 from ._body import ACCEPT_ENCODING, BodyError, BodyReader, attempt_budget
+from ._i18n import N_, gettext
 from ._logging import log_from_environment
 from ._requester import ResultT
 from ._usage import UsageEntry, session_ledger
@@ -76,7 +77,7 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 255
 _HEADER_TOKEN = re.compile(r"[!-~]+")
 _SHOWN_KEY_CHARACTERS = 8
 _REGION_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
-_USE_KEY_FIX = "Pass the full project key (ifr_pk_proj_...) as activation returned it."
+_USE_KEY_FIX = N_("Pass the full project key (ifr_pk_proj_...) as activation returned it.")
 
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
@@ -260,7 +261,11 @@ class BaseClient(Generic[HttpT]):
         """
         route = ROUTES[route_name]
         if route.authenticated and not self._config.api_key:
-            raise MissingKeyError(f"{route_name} needs a project key, and this client has none.")
+            raise MissingKeyError(
+                gettext("{capability} needs a project key, and this client has none.").format(
+                    capability=route_name
+                )
+            )
         headers = {
             "Accept": "application/json",
             "Accept-Encoding": ACCEPT_ENCODING,
@@ -315,7 +320,9 @@ class BaseClient(Generic[HttpT]):
             # Name the fields only: pydantic's own message quotes the input, which may
             # hold a project key (an activation's data).
             raise MalformedResponseError(
-                f"its 'data' is not a valid {cast_to.__name__} ({fields_of(exc, 'data')})",
+                gettext("its 'data' is not a valid {model} ({fields})").format(
+                    model=cast_to.__name__, fields=fields_of(exc, "data")
+                ),
                 status_code=answer.status_code,
                 content_type=answer.headers.get("content-type", ""),
                 method=request.method,
@@ -390,16 +397,26 @@ class BaseClient(Generic[HttpT]):
         if key is None:
             with contextlib.suppress(CredentialsError):  # a broken file: activating repairs it
                 stored = active_account(self.base_url)
-                key, source = (stored.api_key, "the saved credentials") if stored else (None, "")
+                key, source = (
+                    (stored.api_key, gettext("the saved credentials")) if stored else (None, "")
+                )
         if key is None:
             return
         account_id = kept_account_id(key)
-        named = f"account {account_id}, key {mask_key(key)}" if account_id else mask_key(key)
+        named = (
+            gettext("account {account_id}, key {key}").format(
+                account_id=account_id, key=mask_key(key)
+            )
+            if account_id
+            else mask_key(key)
+        )
         raise AccountExistsError(
-            f"This session already has an account on {self.base_url}: {named} "
-            f"(from {source}). It stays in use; activating again would start another, empty "
-            "one. To make another on purpose: infra.activate(new_account=True) or "
-            "%infrai_activate --new (every key stays kept in ~/.infrai/credentials).",
+            gettext(
+                "This session already has an account on {base_url}: {account} (from {source}). "
+                "It stays in use; activating again would start another, empty one. To make "
+                "another on purpose: infra.activate(new_account=True) or %infrai_activate "
+                "--new (every key stays kept in ~/.infrai/credentials)."
+            ).format(base_url=self.base_url, account=named, source=source),
             masked_key=mask_key(key),
             base_url=self.base_url,
             account_id=account_id,
@@ -458,12 +475,17 @@ def translate_transport_error(
     where = f"{request.url.scheme}://{request.url.netloc.decode()}"
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
-            f"{request.method} {request.url.path} to {where} timed out ({type(exc).__name__}).",
+            gettext("{method} {path} to {server} timed out ({error}).").format(
+                method=request.method, path=request.url.path, server=where, error=type(exc).__name__
+            ),
             method=request.method,
             url=str(request.url),
         )
     return APIConnectionError(
-        f"Could not reach the infrai API at {where} ({type(exc).__name__}: {exc}).",
+        # The detail in brackets is the operating system's or httpx's, in their words.
+        gettext("Could not reach the infrai API at {server} ({error}).").format(
+            server=where, error=f"{type(exc).__name__}: {exc}"
+        ),
         method=request.method,
         url=str(request.url),
     )
@@ -471,7 +493,11 @@ def translate_transport_error(
 
 def _count(name: str, value: object, *, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigurationError(f"{name} must be a whole number, {minimum} or more, not {value!r}")
+        raise ConfigurationError(
+            gettext("{name} must be a whole number, {minimum} or more, not {value}").format(
+                name=name, minimum=minimum, value=repr(value)
+            )
+        )
     return value
 
 
@@ -488,7 +514,9 @@ def _timeout_of(timeout: object) -> httpx.Timeout:
         for phase in phases
     ):
         raise ConfigurationError(
-            f"timeout must be a number of seconds above 0 (or an httpx.Timeout), not {timeout!r}"
+            gettext(
+                "timeout must be a number of seconds above 0 (or an httpx.Timeout), not {value}"
+            ).format(value=repr(timeout))
         )
     return limits
 
@@ -499,13 +527,13 @@ def check_base_url(url: str) -> None:
     Raises :class:`ConfigurationError` instead of the raw httpx error a first call
     would meet later (or a request to the wrong place, for a query or a password).
     """
-    problem = _base_url_problem(url)
+    problem = _base_url_problem(url, repr(_without_password(url)))
     if problem:
-        raise ConfigurationError(
-            f"The base URL {_without_password(url)!r} {problem}. Pass base_url= (or set "
-            f"{BASE_URL_ENV}) to one such as https://api.infrai.cc, or the sandbox's "
-            "http://127.0.0.1:PORT."
-        )
+        fix = gettext(
+            "Pass base_url= (or set {variable}) to one such as https://api.infrai.cc, or the "
+            "sandbox's http://127.0.0.1:PORT."
+        ).format(variable=BASE_URL_ENV)
+        raise ConfigurationError(f"{problem} {fix}")
 
 
 def _without_password(url: str) -> str:
@@ -516,31 +544,43 @@ def _without_password(url: str) -> str:
     return str(parts.copy_with(username="…", password=None)) if parts.userinfo else url
 
 
-def _base_url_problem(url: str) -> str | None:
+def _base_url_problem(url: str, shown: str) -> str | None:
+    """What is wrong with ``url``, as a whole sentence naming it as ``shown``."""
     try:
         parts = httpx.URL(url)
         port = parts.port
     except (httpx.InvalidURL, ValueError) as exc:
-        return f"cannot be read ({clean_server_text(exc, TOKEN_LIMIT)})"
+        return gettext("The base URL {url} cannot be read ({error}).").format(
+            url=shown, error=clean_server_text(exc, TOKEN_LIMIT)
+        )
     if parts.scheme not in ("http", "https"):
-        return "is not an http:// or https:// URL"
-    if not parts.host or "%" in parts.host:
-        return "has no valid host name"
-    if port is not None and not 0 < port < 65536:
-        return f"has a port ({port}) outside 1-65535"
-    if parts.userinfo:
-        return "carries a user name or password, which would be logged with every request"
-    if parts.query or parts.fragment:
-        return "has a query or fragment; the API's paths are added after it"
-    return None
+        problem = gettext("The base URL {url} is not an http:// or https:// URL.")
+    elif not parts.host or "%" in parts.host:
+        problem = gettext("The base URL {url} has no valid host name.")
+    elif port is not None and not 0 < port < 65536:
+        problem = gettext("The base URL {url} has a port ({port}) outside 1-65535.")
+    elif parts.userinfo:
+        problem = gettext(
+            "The base URL {url} carries a user name or password, which would be logged "
+            "with every request."
+        )
+    elif parts.query or parts.fragment:
+        problem = gettext(
+            "The base URL {url} has a query or fragment; the API's paths are added after it."
+        )
+    else:
+        return None
+    return problem.format(url=shown, port=port)
 
 
 def deadline_error(request: httpx.Request, budget: float) -> APITimeoutError:
     """The attempt outlived its whole budget, however steadily bytes were trickling in."""
     where = f"{request.url.scheme}://{request.url.netloc.decode()}"
     return APITimeoutError(
-        f"{request.method} {request.url.path} to {where} did not finish within {budget:g} s "
-        "(the timeout bounds each whole attempt, from connecting to the last byte).",
+        gettext(
+            "{method} {path} to {server} did not finish within {seconds} s (the timeout "
+            "bounds each whole attempt, from connecting to the last byte)."
+        ).format(method=request.method, path=request.url.path, server=where, seconds=f"{budget:g}"),
         method=request.method,
         url=str(request.url),
     )
@@ -556,14 +596,17 @@ def _idempotency_key(given: str | None) -> str:
         return f"ik_{uuid.uuid4().hex}"
     if not 0 < len(given) <= MAX_IDEMPOTENCY_KEY_LENGTH or not _HEADER_TOKEN.fullmatch(given):
         raise InvalidArgumentError(
-            f"The idempotency key {given[:40]!r} cannot be sent: use 1 to "
-            f"{MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters without spaces, "
-            "such as order-42."
+            gettext(
+                "The idempotency key {key} cannot be sent: use 1 to {limit} printable ASCII "
+                "characters without spaces, such as order-42."
+            ).format(key=repr(given[:40]), limit=MAX_IDEMPOTENCY_KEY_LENGTH)
         )
     if PROJECT_KEY_PREFIX in given:
         raise InvalidArgumentError(
-            "A project key is not an idempotency key (servers log these): use an id of "
-            "your own, such as order-42."
+            gettext(
+                "A project key is not an idempotency key (servers log these): use an id of "
+                "your own, such as order-42."
+            )
         )
     return given
 
@@ -587,8 +630,10 @@ def _path_segment(value: str) -> str:
     """
     if PROJECT_KEY_PREFIX in value:
         raise InvalidArgumentError(
-            f"{redact_keys(value)} is a project key, not an id: pass the id the API "
-            "returned (e.g. a top-up's topup_id)"
+            gettext(
+                "{value} is a project key, not an id: pass the id the API returned (e.g. a "
+                "top-up's topup_id)"
+            ).format(value=redact_keys(value))
         )
     return quote(value, safe="")
 

@@ -138,6 +138,7 @@ class InfraiClient(BaseClient[httpx.Client]):
         self._refuse_second_account(new_account)
         body = self._activation_body(region, device_kind, device_fingerprint)
         result = self._call("infra.activate", ActivateResult, body, idempotency_key=idempotency_key)
+        result.requested(region)
         self._adopt(result, write_credentials)
         return result
 
@@ -278,6 +279,7 @@ class AsyncInfraiClient(BaseClient[httpx.AsyncClient]):
         result = await self._call(
             "infra.activate", ActivateResult, body, idempotency_key=idempotency_key
         )
+        result.requested(region)
         self._adopt(result, write_credentials)
         return result
 

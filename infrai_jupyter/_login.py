@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from . import _default
 from ._client import InfraiClient
+from ._i18n import N_, gettext
 from .contract import mask_key
 from .credentials import StoredCredentials, checked_key, write_credentials
 from .results import Balance
 
 COLAB_SECRET_NAME = "INFRAI_API_KEY"
-_FIX = "Paste the whole key as activation returned it (ifr_pk_proj_…)."
+_FIX = N_("Paste the whole key as activation returned it (ifr_pk_proj_…).")
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,21 @@ class SignedIn:
     saved: bool
 
     def __str__(self) -> str:
-        saved = " and saved it to ~/.infrai/credentials" if self.saved else " (not saved to disk)"
-        return (
-            f"Signed in with {self.masked_key} on {self.base_url}{saved}; balance "
-            f"{self.balance.balance_usd} {self.balance.currency}."
+        said = (
+            gettext(
+                "Signed in with {key} on {server} and saved it to ~/.infrai/credentials; "
+                "balance {amount} {currency}."
+            )
+            if self.saved
+            else gettext(
+                "Signed in with {key} on {server} (not saved to disk); balance {amount} {currency}."
+            )
+        )
+        return said.format(
+            key=self.masked_key,
+            server=self.base_url,
+            amount=self.balance.balance_usd,
+            currency=self.balance.currency,
         )
 
 

@@ -5,6 +5,8 @@ of the process (the default one, explicit ones, the form's) writes to one ledger
 ``account.usage()`` and ``%infrai_usage`` read it. ``cost_usd`` is kept exactly as
 the server sent it (sub-cent amounts too); a failed answer's cost is unknown (``None``),
 not zero. An attempt that got no answer at all (a refused connection) is not an entry.
+The card shows times in the kernel's local time zone (its heading names it) and speaks
+the session's language; the CSV keeps ISO 8601 UTC.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from ._i18n import gettext
 from .display import Card, CardField, CardTable, CardView
 
 COLUMNS = ("time", "capability", "status", "cost_usd", "latency_ms", "request_id")
@@ -108,7 +111,7 @@ class UsageLedger:
         failed = sum(1 for e in entries if e.status >= 400)
         rows = tuple(
             (
-                e.time.strftime("%H:%M:%S"),
+                e.time.astimezone().strftime("%H:%M:%S"),
                 e.capability,
                 str(e.status),
                 exact_usd(e.cost_usd),
@@ -119,14 +122,24 @@ class UsageLedger:
         )
         return Card(
             kind="usage",
-            title="Session usage",
+            title=gettext("Session usage"),
             hero=exact_usd(self.total_cost_usd),
-            hero_caption="spent in this session",
-            fields=(CardField("Calls", str(len(entries))), CardField("Failed", str(failed))),
+            hero_caption=gettext("spent in this session"),
+            fields=(
+                CardField(gettext("Calls"), str(len(entries))),
+                CardField(gettext("Failed"), str(failed)),
+            ),
             table=CardTable(
-                ("Time (UTC)", "Capability", "Status", "Cost", "Latency", "Request id"),
+                (
+                    _time_heading(),
+                    gettext("Capability"),
+                    gettext("Status"),
+                    gettext("Cost"),
+                    gettext("Latency"),
+                    gettext("Request id"),
+                ),
                 rows,
-                empty_message="No calls yet in this session.",
+                empty_message=gettext("No calls yet in this session."),
                 code_columns=(1, 5),
             ),
             commands=("%infrai_usage --reset",) if entries else (),
@@ -144,6 +157,14 @@ class UsageLedger:
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(repr(self))
+
+
+def _time_heading() -> str:
+    """``Time (CET)``: the times' column heading, naming the kernel's time zone."""
+    zone = datetime.now().astimezone().strftime("%Z")
+    if not zone:
+        return gettext("Time (local time)")
+    return gettext("Time ({zone})").format(zone=zone)
 
 
 def _csv_cell(value: object) -> object:

@@ -28,13 +28,21 @@ Messages name what failed, where, and what to do next. Every string an error hol
 :func:`~infrai_jupyter.contract.clean_server_text` when the error is made: no full
 project key, no terminal escape or control character, and a capped length, so a
 hostile server cannot put a key or an escape into a traceback, a log or a card.
+
+Language: the package's own sentences are Simplified Chinese when the session speaks
+it (:mod:`~infrai_jupyter._i18n`); a server's words stay as the server sent them. A
+message the client writes is said in the language of the moment it is raised; a
+``hint`` in the language of the moment it is read (the class attributes are only
+marked, with ``N_``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from ._i18n import N_, gettext
 from .contract import (
     TEXT_LIMIT,
     TOKEN_LIMIT,
@@ -44,6 +52,7 @@ from .contract import (
     clean_server_text,
     redact_keys,
 )
+from .contract.money import AmountReason
 
 __all__ = [
     "APIConnectionError",
@@ -85,7 +94,8 @@ class InfraiError(Exception):
 
     @property
     def hint(self) -> str:
-        return self._hint
+        """What to do next, in the current language ("" when the message already says)."""
+        return gettext(self._hint) if self._hint else ""
 
     @property
     def retryable(self) -> bool:
@@ -137,25 +147,29 @@ class APIStatusError(InfraiError):
         return _retryable_status(self.status_code)
 
     def __str__(self) -> str:
-        where = f" from {self.method} {self.url}" if self.method else ""
-        request = f"; request id {self.request_id}" if self.request_id else ""
-        hint = f" {self.hint}" if self.hint else ""
-        # The URL may carry a key too (a key pasted as an id): redact the whole line.
-        return redact_keys(
-            f"{self.message} ({self.code}, HTTP {self.status_code}{where}{request}).{hint}"
+        # Each detail is a whole phrase of its own, listed; the sentence is the catalogue's.
+        details = [self.code, f"HTTP {self.status_code}"]
+        if self.method:
+            details.append(gettext("from {method} {url}").format(method=self.method, url=self.url))
+        if self.request_id:
+            details.append(gettext("request id {request_id}").format(request_id=self.request_id))
+        line = gettext("{message} ({details}).").format(
+            message=self.message, details=", ".join(details)
         )
+        # The URL may carry a key too (a key pasted as an id): redact the whole line.
+        return redact_keys(f"{line} {self.hint}" if self.hint else line)
 
 
 class InvalidRequestError(APIStatusError):
     """The request was rejected as invalid (400 or 422); ``details`` names the fields."""
 
-    _hint = "Check the arguments named above and call again."
+    _hint = N_("Check the arguments named above and call again.")
 
 
 class AuthenticationError(APIStatusError):
     """The project key is missing, unknown or revoked (401)."""
 
-    _hint = (
+    _hint = N_(
         "Run infra.activate() (or %infrai_activate) for a new key, "
         "or set INFRAI_API_KEY=ifr_pk_proj_... for an existing one."
     )
@@ -164,7 +178,7 @@ class AuthenticationError(APIStatusError):
 class InsufficientCreditError(APIStatusError):
     """The balance does not cover the call (402); ``details`` says how much is missing."""
 
-    _hint = (
+    _hint = N_(
         "Top up with account.topup(amount_usd=...) (or %infrai_topup) "
         "and open the checkout link, then try again."
     )
@@ -173,13 +187,15 @@ class InsufficientCreditError(APIStatusError):
 class PermissionDeniedError(APIStatusError):
     """The key is valid but not allowed to do this (403)."""
 
-    _hint = "This key may not do this: use a key of the project that owns what you asked for."
+    _hint = N_("This key may not do this: use a key of the project that owns what you asked for.")
 
 
 class NotFoundError(APIStatusError):
     """The resource or route does not exist (404)."""
 
-    _hint = "Check the id (pass one the API returned, e.g. a top-up's topup_id) and the base URL."
+    _hint = N_(
+        "Check the id (pass one the API returned, e.g. a top-up's topup_id) and the base URL."
+    )
 
 
 class ConflictError(APIStatusError):
@@ -188,11 +204,13 @@ class ConflictError(APIStatusError):
     @property
     def hint(self) -> str:
         if self.retryable:
-            return (
+            return gettext(
                 "A request with this idempotency key is still running: wait a moment, "
                 "then send the same call with the same key to get its result."
             )
-        return "The account changed meanwhile: read it again, then decide whether to retry."
+        return gettext(
+            "The account changed meanwhile: read it again, then decide whether to retry."
+        )
 
 
 class RateLimitError(APIStatusError):
@@ -201,20 +219,22 @@ class RateLimitError(APIStatusError):
     @property
     def hint(self) -> str:
         if self.retry_after is None:
-            return "Wait a moment and try again."
-        return f"Wait about {math.ceil(self.retry_after)} s (retry_after) and try again."
+            return gettext("Wait a moment and try again.")
+        return gettext("Wait about {seconds} s (retry_after) and try again.").format(
+            seconds=math.ceil(self.retry_after)
+        )
 
 
 class ServerError(APIStatusError):
     """The server failed (5xx); retrying later usually helps."""
 
-    _hint = "This is a server-side problem; try again in a moment."
+    _hint = N_("This is a server-side problem; try again in a moment.")
 
 
 class APIConnectionError(InfraiError):
     """No response arrived: the server is unreachable or the connection broke."""
 
-    _hint = (
+    _hint = N_(
         "Check the base URL and your network; for offline use start the sandbox "
         "(%infrai_sandbox start, or python -m infrai_jupyter.sandbox)."
     )
@@ -232,16 +252,17 @@ class APIConnectionError(InfraiError):
 class APITimeoutError(APIConnectionError):
     """The server did not answer within the timeout."""
 
-    _hint = "The server may be busy: try again, or raise the client's timeout."
+    _hint = N_("The server may be busy: try again, or raise the client's timeout.")
 
 
 class MalformedResponseError(InfraiError):
     """The server answered something that is not the infrai envelope (proxy page, cut body).
 
     ``retry_after`` holds a proxy's ``Retry-After`` in seconds (a 503 page often sends one).
+    ``reason`` says what is wrong with the answer (translated where the catalogue has it).
     """
 
-    _hint = "Check the base URL, or try again if a proxy or network failed."
+    _hint = N_("Check the base URL, or try again if a proxy or network failed.")
 
     def __init__(
         self,
@@ -258,10 +279,16 @@ class MalformedResponseError(InfraiError):
         self.retry_after = retry_after
         self.method = clean_server_text(method, TOKEN_LIMIT)
         self.url = clean_server_text(url)
-        kind = self.content_type or "no content type"
+        # A reason marked with N_ where it is written is translated here; others stay as given.
+        self.reason = clean_server_text(gettext(reason) if reason else reason)
+        kind = self.content_type or gettext("no content type")
         super().__init__(
-            f"The server at {self.url} answered HTTP {status_code} ({kind}) to {self.method}, "
-            f"which is not the infrai API envelope: {clean_server_text(reason)}."
+            gettext(
+                "The server at {url} answered HTTP {status} ({kind}) to {method}, which is "
+                "not the infrai API envelope: {reason}."
+            ).format(
+                url=self.url, status=status_code, kind=kind, method=self.method, reason=self.reason
+            )
         )
 
     @property
@@ -279,8 +306,19 @@ class InvalidAmountError(InvalidArgumentError, AmountError):
     """An amount the API would refuse, caught before anything is sent; the message says why.
 
     It is an :class:`~infrai_jupyter.contract.AmountError` (so a ``ValueError``) too: the
-    magic, the form and the client refuse the same amounts with the same words.
+    magic, the form and the client refuse the same amounts with the same words, and it
+    keeps the contract's ``reason`` and ``params``.
     """
+
+    def __init__(
+        self,
+        message: str,
+        reason: AmountReason = "not_a_number",
+        params: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.params = dict(params or {})
 
 
 class ConfigurationError(InfraiError, ValueError):
@@ -308,7 +346,7 @@ class AccountExistsError(InfraiError):
 class MissingKeyError(InfraiError):
     """A call that needs a project key was made with none; nothing was sent."""
 
-    _hint = (
+    _hint = N_(
         "Get a key one of three ways: %infrai_activate (or infra.activate()) for a new "
         "anonymous account, %infrai_login to enter a key you have without showing it, or "
         "set INFRAI_API_KEY."

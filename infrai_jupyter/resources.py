@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from ._requester import AsyncRequester, Requester
 from .contract import AmountError, parse_amount
+from .display import amount_message
 from .errors import InvalidAmountError
 from .results import AccountSummary, Balance, KeyList, TopupList, TopupRecord
 
@@ -52,7 +53,7 @@ def _amount(value: Decimal | float | str) -> Decimal:
     try:
         return parse_amount(value)
     except AmountError as exc:
-        raise InvalidAmountError(str(exc)) from None
+        raise InvalidAmountError(amount_message(exc), exc.reason, exc.params) from None
 
 
 class Keys:

@@ -4,17 +4,24 @@ A result reads like the seed's dictionaries (``.get``, ``[name]``, ``in``) and l
 an object (attributes), carries the call's ``metadata``, and draws itself as a card
 in Jupyter. Keys inside results are :class:`~infrai_jupyter.credentials.ApiKey`,
 so no repr can show one in full.
+
+Cards speak the session's language (:mod:`._i18n`): each is built when it is drawn,
+so a result made before ``%config InfraiMagics.language`` changed draws in the new one.
+Money keeps one format in every language (``$1,234.50``); dates are in the kernel's
+local time zone, which the column heading names.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, PrivateAttr
 from typing_extensions import Self
 
 from . import contract
+from ._i18n import N_, gettext
 from .contract import HOSTED_BASE_URL, PROJECT_KEY_PREFIX, ApiKey, Metadata, mask_key
 from .contract.keys import check_key
 from .display import (
@@ -171,30 +178,63 @@ class ActivateResult(Result, contract.ActivateResult):
     """
 
     primary_api_key: Annotated[ApiKey, BeforeValidator(_checked_key)]  # type: ignore[assignment]
+    _requested_region: str | None = PrivateAttr(default=None)
+
+    def requested(self, region: str) -> Self:
+        """Remember the region the activation asked for: the card shows it when the
+        server's answer names none (the client calls this; data still flows one way)."""
+        self._requested_region = region
+        return self
+
+    @property
+    def shown_region(self) -> str:
+        """The region the server named, else the one that was asked for, else ``auto``."""
+        if "region" in self.model_fields_set or self._requested_region is None:
+            return self.region
+        return self._requested_region
+
+    @property
+    def currency(self) -> str:
+        """The currency amounts are in: USD unless the server's answer says otherwise."""
+        currency = (self.__pydantic_extra__ or {}).get("currency")
+        return currency if isinstance(currency, str) and currency.strip() else "USD"
 
     def card(self) -> Card:
         # The card says the trial in its own words; the server's notice stays in the data,
         # except where only the server can say why: a replay that withholds the key.
-        notes: tuple[str, ...] = () if self.trial_granted else (_NO_TRIAL,)
+        notes: tuple[str, ...] = () if self.trial_granted else (gettext(_NO_TRIAL),)
+        if self.shown_region == "china":
+            notes += (self._china_note(),)
         if self.notice and is_withheld_key(self.primary_api_key.get_secret_value()):
             notes += (self.notice,)
-        links = (CardLink("Add funds", self.checkout_url),) if self.checkout_url else ()
+        links = (CardLink(gettext("Add funds"), self.checkout_url),) if self.checkout_url else ()
         return Card(
             kind="activation",
-            title="Activated" if self.trial_granted else "Activated (no trial)",
+            title=gettext("Activated") if self.trial_granted else gettext("Activated (no trial)"),
             hero=format_usd(self.trial_credit_usd),
-            hero_caption="trial credit",
+            hero_caption=gettext("trial credit"),
             fields=(
-                CardField("Account", self.account_id, "code"),
-                CardField("Project", self.project_id, "code"),
-                CardField("Project key", self.primary_api_key.masked, "code"),
-                CardField("Region", self.region),
+                CardField(gettext("Account"), self.account_id, "code"),
+                CardField(gettext("Project"), self.project_id, "code"),
+                CardField(gettext("Project key"), self.primary_api_key.masked, "code"),
+                CardField(gettext("Region"), self.shown_region),
             ),
             links=links,
             notes=notes,
             tone="success" if self.trial_granted else "warning",
             footer=self._footer(),
         )
+
+    def _china_note(self) -> str:
+        """What the china region means here, as far as the answer tells: the currency of
+        amounts, and the host where checkout (adding funds) happens."""
+        host = _host(self.checkout_url)
+        if host:
+            return gettext(
+                "Region china: amounts are in {currency}, and adding funds opens checkout "
+                "on {host}."
+            ).format(currency=self.currency, host=host)
+        return gettext("Region china: amounts are in {currency}.").format(currency=self.currency)
 
 
 class Balance(Result, contract.Balance):
@@ -203,7 +243,7 @@ class Balance(Result, contract.Balance):
     def card(self) -> Card:
         return Card(
             kind="balance",
-            title="Balance",
+            title=gettext("Balance"),
             hero=format_usd(self.balance_usd),
             hero_caption=None if self.currency == "USD" else self.currency,
             footer=self._footer(),
@@ -224,15 +264,15 @@ class TopupRecord(Result, contract.TopupRecord):
     def card(self) -> Card:
         url = self.checkout_url or self.next_action_url
         pending = self.state == "requires_payment"
-        links = (CardLink("Open checkout", url),) if url and pending else ()
-        status, tone = _TOPUP_STATUS.get(self.state, (self.state, "normal"))
+        links = (CardLink(gettext("Open checkout"), url),) if url and pending else ()
+        status, tone = _topup_status(self.state)
         return Card(
             kind="topup",
-            title="Top-up",
+            title=gettext("Top-up"),
             hero=format_usd(self.amount_usd),
-            fields=(CardField("Top-up", self.topup_id, "code"),),
+            fields=(CardField(gettext("Top-up"), self.topup_id, "code"),),
             links=links,
-            notes=("Pay on the checkout page; the balance updates once you have paid.",)
+            notes=(gettext("Pay on the checkout page; the balance updates once you have paid."),)
             if pending
             else (),
             tone=tone,
@@ -251,18 +291,18 @@ class TopupList(Result, contract.TopupList):
             (
                 item.topup_id,
                 format_usd(item.amount_usd),
-                _TOPUP_STATUS.get(item.state, (item.state, "normal"))[0],
+                _topup_status(item.state)[0],
                 _date(item.created_at),
             )
             for item in self.items
         )
         return Card(
             kind="topups",
-            title="Top-ups",
+            title=gettext("Top-ups"),
             table=CardTable(
-                ("Top-up", "Amount", "Status", f"Created ({_zone()})"),
+                (gettext("Top-up"), gettext("Amount"), gettext("Status"), _created_heading()),
                 rows,
-                "No top-ups yet.",
+                gettext("No top-ups yet."),
                 code_columns=(0,),
             ),
             footer=self._footer(),
@@ -285,13 +325,20 @@ class KeyList(Result, contract.KeyList):
             )
             for key in self.items
         )
+        count = len(self.items)
         return Card(
             kind="keys",
-            title=f"Project keys ({len(self.items)})",
+            title=gettext("Project keys ({count})").format(count=count),
             table=CardTable(
-                ("Key id", "Key", "Label", f"Created ({_zone()})", "Scopes"),
+                (
+                    gettext("Key id"),
+                    gettext("Key"),
+                    gettext("Label"),
+                    _created_heading(),
+                    gettext("Scopes"),
+                ),
                 rows,
-                "No keys.",
+                gettext("No keys."),
                 code_columns=(0, 1),
             ),
             footer=self._footer(),
@@ -304,27 +351,45 @@ class AccountSummary(Result, contract.AccountSummary):
     def card(self) -> Card:
         return Card(
             kind="account",
-            title=f"Tier: {self.tier}",
+            title=gettext("Tier: {tier}").format(tier=self.tier),
             hero=format_usd(self.balance_usd),
-            hero_caption="balance",
+            hero_caption=gettext("balance"),
             fields=(
-                CardField("Account", self.account_id, "code"),
-                CardField("Kind", self.kind),
-                CardField("Status", self.status),
+                CardField(gettext("Account"), self.account_id, "code"),
+                CardField(gettext("Kind"), self.kind),
+                CardField(gettext("Status"), self.status),
             ),
             tone="success",
             footer=self._footer(),
         )
 
 
-_NO_TRIAL = "No trial credit: this device already had its trial. Add funds to use paid features."
+_NO_TRIAL = N_(
+    "No trial credit: this device already had its trial. Add funds to use paid features."
+)
 
 # A top-up's state as a person says it, and the tone of its status pill.
 _TOPUP_STATUS: dict[str, tuple[str, Tone]] = {
-    "requires_payment": ("Awaiting payment", "warning"),
-    "succeeded": ("Paid", "success"),
-    "canceled": ("Canceled", "normal"),
+    "requires_payment": (N_("Awaiting payment"), "warning"),
+    "succeeded": (N_("Paid"), "success"),
+    "canceled": (N_("Canceled"), "normal"),
 }
+
+
+def _topup_status(state: str) -> tuple[str, Tone]:
+    """A top-up's state in words of the current language (a server's unknown one as sent)."""
+    if state not in _TOPUP_STATUS:
+        return state, "normal"
+    words, tone = _TOPUP_STATUS[state]
+    return gettext(words), tone
+
+
+def _host(url: str | None) -> str:
+    """The host a link opens (``pay.example.cn``), or "" for no link or a malformed one."""
+    try:
+        return (urlsplit(url).hostname or "") if url else ""
+    except ValueError:
+        return ""
 
 
 def _date(moment: Any) -> str:
@@ -332,6 +397,9 @@ def _date(moment: Any) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment is not None else ""
 
 
-def _zone() -> str:
-    """The reader's time zone as a short name ("UTC", "CET"), for a column heading."""
-    return datetime.now().astimezone().strftime("%Z") or "local time"
+def _created_heading() -> str:
+    """``Created (CET)``: the dates' column heading, naming the reader's time zone."""
+    zone = datetime.now().astimezone().strftime("%Z")
+    if not zone:
+        return gettext("Created (local time)")
+    return gettext("Created ({zone})").format(zone=zone)

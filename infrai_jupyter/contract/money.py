@@ -11,8 +11,9 @@ each refuses exactly what the others refuse, with the same words.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, PlainSerializer
 
@@ -31,8 +32,38 @@ _ECHO_LIMIT = 60
 """How much of a refused value to quote back: enough to recognise it, never a wall of text."""
 
 
+AmountReason = Literal[
+    "not_a_number_type",
+    "empty",
+    "not_a_number",
+    "not_finite",
+    "below_minimum",
+    "above_maximum",
+    "too_large",
+    "fraction_of_cent",
+]
+"""Why an amount was refused, as a stable code a caller can say in the user's language."""
+
+
 class AmountError(ValueError):
-    """An amount that cannot be sent; the message says what to type instead."""
+    """An amount that cannot be sent; the message says what to type instead.
+
+    ``str()`` is the English sentence. ``reason`` names the problem with a stable code
+    and ``params`` holds the text its sentence quotes (``value``: the refused input,
+    already shortened and quoted; ``minimum``/``maximum``: amounts as ``$1,234.50``), so
+    the display layer can say it in the user's language (``display.amount_message``):
+    the contract itself speaks only English, as the sandbox shares it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        reason: AmountReason = "not_a_number",
+        params: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.reason: AmountReason = reason
+        self.params: dict[str, str] = dict(params or {})
 
 
 def dollars(value: Decimal | int | str) -> Decimal:
@@ -53,29 +84,47 @@ def parse_amount(
     ``NaN``/``inf``, fractions of a cent, and anything outside ``minimum..maximum``.
     """
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-        raise AmountError(f"An amount must be a number of dollars such as 25, not {value!r}.")
+        shown = {"value": _shorten(repr(value))}
+        raise AmountError(
+            f"An amount must be a number of dollars such as 25, not {shown['value']}.",
+            "not_a_number_type",
+            shown,
+        )
     text = (repr(value) if isinstance(value, float) else str(value)).strip()
     text = text.removeprefix("$").strip()
     if not text:
-        raise AmountError("Enter an amount in dollars, such as 25.")
+        raise AmountError("Enter an amount in dollars, such as 25.", "empty")
+    quoted = {"value": _quote(text)}
     try:
         amount = Decimal(text)
     except InvalidOperation:
         raise AmountError(
-            f"{_quote(text)} is not a number of dollars; enter one such as 25 or 9.99."
+            f"{quoted['value']} is not a number of dollars; enter one such as 25 or 9.99.",
+            "not_a_number",
+            quoted,
         ) from None
     if not amount.is_finite():
-        raise AmountError(f"{_quote(text)} is not an amount of dollars; enter a number such as 25.")
+        raise AmountError(
+            f"{quoted['value']} is not an amount of dollars; enter a number such as 25.",
+            "not_finite",
+            quoted,
+        )
     if amount < minimum:
-        raise AmountError(f"The amount must be at least {_usd(minimum)}.")
+        limit = {"minimum": _usd(minimum)}
+        raise AmountError(
+            f"The amount must be at least {limit['minimum']}.", "below_minimum", limit
+        )
     if maximum is not None and amount > maximum:
-        raise AmountError(f"The amount can be at most {_usd(maximum)}.")
+        limit = {"maximum": _usd(maximum)}
+        raise AmountError(f"The amount can be at most {limit['maximum']}.", "above_maximum", limit)
     try:
         in_cents = amount.quantize(CENT)
     except InvalidOperation:  # more digits than a Decimal holds in cents (1e27 and up)
-        raise AmountError(f"{_quote(text)} is too large an amount of dollars.") from None
+        raise AmountError(
+            f"{quoted['value']} is too large an amount of dollars.", "too_large", quoted
+        ) from None
     if amount != in_cents:
-        raise AmountError("Use at most 2 decimals (whole cents), such as 9.99.")
+        raise AmountError("Use at most 2 decimals (whole cents), such as 9.99.", "fraction_of_cent")
     return in_cents
 
 
@@ -84,8 +133,11 @@ def _usd(amount: Decimal) -> str:
 
 
 def _quote(text: str) -> str:
-    shown = text if len(text) <= _ECHO_LIMIT else text[: _ECHO_LIMIT - 1] + "…"
-    return f"“{shown}”"
+    return f"“{_shorten(text)}”"
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _ECHO_LIMIT else text[: _ECHO_LIMIT - 1] + "…"
 
 
 MONEY_LIMIT = Decimal(2**63)

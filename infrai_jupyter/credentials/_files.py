@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
+from .._i18n import N_, gettext
 from ..contract import mask_key
 from ..errors import CredentialsError
 from ._format import API_KEY_ENV, unusable
@@ -49,8 +50,10 @@ def _home() -> Path:
         if candidate and os.path.isabs(candidate):
             return Path(candidate)
     raise CredentialsError(
-        "No home directory is known (HOME is unset, empty or relative, and the user has no "
-        f"account entry), so there is no ~/.infrai/credentials. Set HOME, or set {API_KEY_ENV}."
+        gettext(
+            "No home directory is known (HOME is unset, empty or relative, and the user has no "
+            "account entry), so there is no ~/.infrai/credentials. Set HOME, or set {variable}."
+        ).format(variable=API_KEY_ENV)
     )
 
 
@@ -83,7 +86,9 @@ def open_small_regular_file(path: Path) -> Iterator[tuple[int, bytes]]:
     except FileNotFoundError:
         raise
     except OSError as exc:
-        raise unusable(path, f"Cannot read {path}: {exc.strerror}.") from None
+        raise unusable(
+            path, gettext("Cannot read {path}: {error}.").format(path=path, error=exc.strerror)
+        ) from None
     try:
         _require_small_regular_file(os.fstat(descriptor), path)
         yield descriptor, _read_at_most(descriptor, MAX_FILE_BYTES, path)
@@ -93,9 +98,19 @@ def open_small_regular_file(path: Path) -> Iterator[tuple[int, bytes]]:
 
 def _require_small_regular_file(status: os.stat_result, path: Path) -> None:
     if not stat.S_ISREG(status.st_mode):
-        raise unusable(path, f"Cannot read {path}: it is {_kind(status.st_mode)}, not a file.")
+        raise unusable(
+            path,
+            gettext("Cannot read {path}: it is {kind}, not a file.").format(
+                path=path, kind=_kind(status.st_mode)
+            ),
+        )
     if status.st_size > MAX_FILE_BYTES:
-        raise unusable(path, f"{path} is too large ({status.st_size} bytes) to be credentials.")
+        raise unusable(
+            path,
+            gettext("{path} is too large ({size} bytes) to be credentials.").format(
+                path=path, size=status.st_size
+            ),
+        )
 
 
 def _read_at_most(descriptor: int, limit: int, path: Path) -> bytes:
@@ -105,21 +120,26 @@ def _read_at_most(descriptor: int, limit: int, path: Path) -> bytes:
         chunks.append(chunk)
         size += len(chunk)
         if size > limit:
-            raise unusable(path, f"{path} is too large (over {limit} bytes) to be credentials.")
+            raise unusable(
+                path,
+                gettext("{path} is too large (over {limit} bytes) to be credentials.").format(
+                    path=path, limit=limit
+                ),
+            )
     return b"".join(chunks)
 
 
 def _kind(mode: int) -> str:
     for test, name in (
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a named pipe"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, N_("a directory")),
+        (stat.S_ISFIFO, N_("a named pipe")),
+        (stat.S_ISCHR, N_("a character device")),
+        (stat.S_ISBLK, N_("a block device")),
+        (stat.S_ISSOCK, N_("a socket")),
     ):
         if test(mode):
-            return name
-    return "not a regular file"
+            return gettext(name)
+    return gettext("not a regular file")
 
 
 # ------------------------------------------------------------- permissions
@@ -196,8 +216,10 @@ def writers_lock(path: Path) -> Iterator[None]:
         descriptor = os.open(lock_path, _LOCK_FILE_FLAGS, 0o600)
     except OSError as exc:
         raise CredentialsError(
-            f"Cannot open the lock file {lock_path}: {exc.strerror}. Remove whatever is in "
-            "its place (it is never a key), then try again."
+            gettext(
+                "Cannot open the lock file {path}: {error}. Remove whatever is in its place "
+                "(it is never a key), then try again."
+            ).format(path=lock_path, error=exc.strerror)
         ) from None
     try:
         with _held(descriptor):
@@ -211,8 +233,10 @@ def _create_private_directory(directory: Path) -> None:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise CredentialsError(
-            f"Cannot create {directory} for the credentials: {exc.strerror}. Set HOME to a "
-            f"writable directory, or keep the key in {API_KEY_ENV}."
+            gettext(
+                "Cannot create {path} for the credentials: {error}. Set HOME to a writable "
+                "directory, or keep the key in {variable}."
+            ).format(path=directory, error=exc.strerror, variable=API_KEY_ENV)
         ) from None
 
 

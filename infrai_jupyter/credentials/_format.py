@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TypeVar
 
+from .._i18n import N_, gettext
 from ..contract import HOSTED_BASE_URL
 from ..contract.keys import ApiKey, KeyFormatError, check_key
 from ..errors import CredentialsError, InvalidKeyError
@@ -30,11 +31,21 @@ def parse(data: bytes, path: Path) -> tuple[StoredCredentials, list[KeptAccount]
     default = _parse_account(document, path)
     entries = document.get("accounts", [])
     if not isinstance(entries, list):
-        raise unusable(path, f"{path} has accounts = {_json_kind(entries)}, not a list.")
+        raise unusable(
+            path,
+            gettext("{path} has accounts = {kind}, not a list.").format(
+                path=path, kind=_json_kind(entries)
+            ),
+        )
     kept: list[KeptAccount] = []
     for entry in entries:
         if not isinstance(entry, dict):
-            raise unusable(path, f"{path} lists {_json_kind(entry)} among its accounts.")
+            raise unusable(
+                path,
+                gettext("{path} lists {kind} among its accounts.").format(
+                    path=path, kind=_json_kind(entry)
+                ),
+            )
         kept.append(KeptAccount(_parse_account(entry, path), _field(entry, "active", False, path)))
     return default, keep(kept, default, activate=False)
 
@@ -42,8 +53,11 @@ def parse(data: bytes, path: Path) -> tuple[StoredCredentials, list[KeptAccount]
 def _parse_account(document: dict[str, object], path: Path) -> StoredCredentials:
     api_key = document.get("api_key")
     if not isinstance(api_key, str):
-        found = "no api_key" if "api_key" not in document else f"api_key = {_json_kind(api_key)}"
-        raise unusable(path, f"{path} has {found}, where the project key belongs.")
+        if "api_key" not in document:
+            problem = gettext("{path} has no api_key, where the project key belongs.")
+        else:
+            problem = gettext("{path} has api_key = {kind}, where the project key belongs.")
+        raise unusable(path, problem.format(path=path, kind=_json_kind(api_key)))
     stored = StoredCredentials(
         api_key=checked_key(api_key, str(path), _file_fix(path)),
         base_url=_field(document, "base_url", HOSTED_BASE_URL, path),
@@ -53,29 +67,44 @@ def _parse_account(document: dict[str, object], path: Path) -> StoredCredentials
         sandbox=_field(document, "sandbox", False, path),
     )
     if not stored.base_url:
-        raise unusable(path, f"{path} has an empty base_url: the key's server is unknown.")
+        raise unusable(
+            path,
+            gettext("{path} has an empty base_url: the key's server is unknown.").format(path=path),
+        )
     return stored
 
 
 def _field(document: dict[str, object], name: str, default: FieldT, path: Path) -> FieldT:
     value = document.get(name, default)
     if type(value) is not type(default):
-        expected = "true or false" if isinstance(default, bool) else "text"
-        raise unusable(path, f"{path} has {name} = {_json_kind(value)}, not {expected}.")
+        expected = gettext("true or false") if isinstance(default, bool) else gettext("text")
+        raise unusable(
+            path,
+            gettext("{path} has {name} = {kind}, not {expected}.").format(
+                path=path, name=name, kind=_json_kind(value), expected=expected
+            ),
+        )
     return value
 
 
 def _json_object(data: bytes, path: Path) -> dict[str, object]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
-        raise unusable(path, f"{path} is UTF-16 or binary, not UTF-8 text.")
+        raise unusable(
+            path, gettext("{path} is UTF-16 or binary, not UTF-8 text.").format(path=path)
+        )
     try:
         document = json.loads(data.decode("utf-8-sig"))  # a BOM from Notepad is harmless
     except UnicodeDecodeError:
-        raise unusable(path, f"{path} is not UTF-8 text.") from None
+        raise unusable(path, gettext("{path} is not UTF-8 text.").format(path=path)) from None
     except (ValueError, RecursionError):
-        raise unusable(path, f"{path} is not JSON.") from None
+        raise unusable(path, gettext("{path} is not JSON.").format(path=path)) from None
     if not isinstance(document, dict):
-        raise unusable(path, f"{path} holds {_json_kind(document)}, not a JSON object.")
+        raise unusable(
+            path,
+            gettext("{path} holds {kind}, not a JSON object.").format(
+                path=path, kind=_json_kind(document)
+            ),
+        )
     return document
 
 
@@ -83,31 +112,45 @@ def _json_kind(value: object) -> str:
     """Name a JSON value's type without showing it: it may be a key."""
     if value is None or isinstance(value, bool):
         return json.dumps(value)
-    kinds = {str: "text", int: "a number", float: "a number", list: "a list", dict: "an object"}
-    return kinds.get(type(value), type(value).__name__)
+    kinds = {
+        str: N_("text"),
+        int: N_("a number"),
+        float: N_("a number"),
+        list: N_("a list"),
+        dict: N_("an object"),
+    }
+    kind = kinds.get(type(value))
+    return gettext(kind) if kind else type(value).__name__
 
 
 def unusable(path: Path, problem: str) -> CredentialsError:
-    return CredentialsError(
-        f"{problem} Repair the file by hand, or move it aside and run infra.activate() "
-        f"again; or set {API_KEY_ENV}, which is used instead of the file. Keep the old "
-        "file: it may hold your only copy of a key, and the key is the account."
-    )
+    repair = gettext(
+        "Repair the file by hand, or move it aside and run infra.activate() again; or set "
+        "{variable}, which is used instead of the file. Keep the old file: it may hold your "
+        "only copy of a key, and the key is the account."
+    ).format(variable=API_KEY_ENV)
+    return CredentialsError(f"{problem} {repair}")
 
 
 def checked_key(key: str | ApiKey, source: str, fix: str) -> str:
     """The key from ``source`` once :func:`check_key` accepts it, else an InvalidKeyError.
 
     The error names where the key came from and how to fix it there; the key is masked.
+    ``fix`` is a sentence, or a constant marked with ``N_`` (translated here). What is
+    wrong with the key is the contract's sentence (:class:`KeyFormatError`, English only).
     """
     try:
         return check_key(key)
     except KeyFormatError as exc:
-        raise InvalidKeyError(f"{exc} It came from {source}. {fix}") from None
+        raise InvalidKeyError(
+            gettext("{problem} It came from {source}. {fix}").format(
+                problem=exc, source=source, fix=gettext(fix)
+            )
+        ) from None
 
 
 def _file_fix(path: Path) -> str:
-    return (
-        f"Correct it in {path}, or set {API_KEY_ENV} to a valid key. Do not delete the "
-        "file if it holds your only copy of the key: the key is the account and its money."
-    )
+    return gettext(
+        "Correct it in {path}, or set {variable} to a valid key. Do not delete the file if it "
+        "holds your only copy of the key: the key is the account and its money."
+    ).format(path=path, variable=API_KEY_ENV)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from .._i18n import gettext
 from ..contract import mask_key
 from ..errors import CredentialsError
 
@@ -111,15 +112,30 @@ def find(accounts: Sequence[KeptAccount], which: str) -> int:
     if len(matches) == 1:
         return matches[0]
     listing = "; ".join(
-        f"{i}. {entry.masked_key} {entry.credentials.account_id or '(no id)'} "
-        f"on {entry.credentials.base_url}"
+        gettext("{number}. {key} {account} on {server}").format(
+            number=i,
+            key=entry.masked_key,
+            account=entry.credentials.account_id or gettext("(no id)"),
+            server=entry.credentials.base_url,
+        )
         for i, entry in enumerate(accounts, start=1)
     )
-    problem = "matches several kept accounts" if matches else "names no kept account"
+    problem = (
+        gettext(
+            "{which} matches several kept accounts. Name one by its account id, its number "
+            "or its key's last characters. Kept: {listing}."
+        )
+        if matches
+        else gettext(
+            "{which} names no kept account. Name one by its account id, its number or its "
+            "key's last characters. Kept: {listing}."
+        )
+    )
     raise CredentialsError(
-        f"{mask_key(which) if 'ifr_pk_proj_' in which else which!r} {problem}. "
-        f"Name one by its account id, its number or its key's last characters. Kept: "
-        f"{listing or 'none'}."
+        problem.format(
+            which=mask_key(which) if "ifr_pk_proj_" in which else repr(which),
+            listing=listing or gettext("none"),
+        )
     )
 
 

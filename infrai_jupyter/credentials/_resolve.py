@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .._i18n import N_, gettext
 from ..contract import HOSTED_BASE_URL, is_loopback_host, mask_key
 from ..contract.keys import ApiKey
 from ._files import credentials_path
@@ -51,10 +52,11 @@ def resolve_config(
     environ = dict(os.environ) if environ is None else environ
     explicit_base_url = base_url or environ.get(BASE_URL_ENV) or None
     if api_key:
-        key = checked_key(api_key, "the api_key argument", _ARGUMENT_FIX)
+        key = checked_key(api_key, gettext("the api_key argument"), _ARGUMENT_FIX)
         return ResolvedConfig(key, "argument", explicit_base_url or HOSTED_BASE_URL)
     if environ.get(API_KEY_ENV):
-        key = checked_key(environ[API_KEY_ENV], f"the {API_KEY_ENV} environment variable", _ENV_FIX)
+        source = gettext("the {variable} environment variable").format(variable=API_KEY_ENV)
+        key = checked_key(environ[API_KEY_ENV], source, _ENV_FIX)
         destination = explicit_base_url or HOSTED_BASE_URL
         _notice_environment_key_destination(key, destination)
         return ResolvedConfig(key, API_KEY_ENV, destination)
@@ -112,12 +114,12 @@ def _third_party_origin(base_url: str) -> str | None:
     return origin
 
 
-_ARGUMENT_FIX = (
+_ARGUMENT_FIX = N_(
     "Pass the full key as activation returned it: ifr_pk_proj_ followed by letters, "
     "digits, '_' and '-' (strip what you read from a file)."
 )
-_ENV_FIX = (
-    f"Set {API_KEY_ENV} to the full key in the shell that starts Jupyter (not with %env, "
+_ENV_FIX = N_(
+    "Set INFRAI_API_KEY to the full key in the shell that starts Jupyter (not with %env, "
     "which saves the key in the notebook), sign in with %infrai_login instead, or unset it "
     "to use the saved credentials."
 )

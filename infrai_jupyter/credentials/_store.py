@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from .._i18n import gettext
 from ..contract import mask_key
 from ..errors import CredentialsError
 from ._files import (
@@ -146,8 +147,10 @@ def _document_for_change(path: Path) -> tuple[StoredCredentials, list[KeptAccoun
     document = load_document(path)
     if document is None:
         raise CredentialsError(
-            f"No account is kept in {path}: activate one (%infrai_activate or "
-            "infra.activate()), or sign in with a key (%infrai_login)."
+            gettext(
+                "No account is kept in {path}: activate one (%infrai_activate or "
+                "infra.activate()), or sign in with a key (%infrai_login)."
+            ).format(path=path)
         )
     return document
 

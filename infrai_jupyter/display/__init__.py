@@ -3,10 +3,14 @@
 Nothing here touches IPython, the network or the client: results, the magics and the
 top-up form build a ``Card`` (or ask for the error or session card) and pick the format
 their front end asks for. Every renderer cleans the card first (:mod:`.clean`).
+
+Cards speak the session's language (:mod:`infrai_jupyter._i18n`): builders translate
+their words as they build, renderers the few words they add (badges, the footer).
 """
 
 from __future__ import annotations
 
+from .amounts import amount_message
 from .card import Card, CardField, CardFooter, CardLink, CardTable, Tone
 from .clean import clean_text
 from .error_card import (
@@ -34,6 +38,7 @@ __all__ = [
     "SandboxChange",
     "StatusLine",
     "Tone",
+    "amount_message",
     "clean_text",
     "error_card",
     "error_line",

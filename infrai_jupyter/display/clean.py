@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from .._i18n import gettext
 from ..contract import clean_server_text, redact_keys
 from .card import Card, CardField, CardFooter, CardLink, CardTable
 
@@ -96,7 +97,11 @@ def _sensible_latency(latency_ms: int | None) -> bool:
 def _rows_left_out(table: CardTable | None) -> tuple[str, ...]:
     if table is None or len(table.rows) <= ROW_LIMIT:
         return ()
-    return (f"Showing the first {ROW_LIMIT} of {len(table.rows)} rows.",)
+    return (
+        gettext("Showing the first {shown} of {total} rows.").format(
+            shown=ROW_LIMIT, total=len(table.rows)
+        ),
+    )
 
 
 def _footer(footer: CardFooter) -> CardFooter:

@@ -4,6 +4,9 @@ It says what failed (a short title, the message, the code), what to do next (the
 error's own ``hint``, then the caller's step: a magic to type, a button to click),
 and where (the footer's origin, base URL and request id). Every string in it comes
 from a server or a proxy, so the renderers clean it like any other card.
+
+The card's own words (titles, labels, the no-key sentences) are marked with ``N_`` and
+translated as the card is built; a server's message stays as the server wrote it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from .._i18n import N_, gettext
 from ..contract import AmountError, parse_amount
 from ..errors import (
     AccountExistsError,
@@ -38,30 +42,30 @@ from .view import format_usd
 
 # Most specific first: the first class the error is an instance of names it.
 _TITLES: tuple[tuple[type[InfraiError], str], ...] = (
-    (AuthenticationError, "Not signed in"),
-    (MissingKeyError, "Not signed in"),
-    (AccountExistsError, "This session already has an account"),
-    (InsufficientCreditError, "Not enough credit"),
-    (RateLimitError, "Too many requests"),
-    (InvalidRequestError, "Invalid request"),
-    (PermissionDeniedError, "Not allowed"),
-    (NotFoundError, "Not found"),
-    (ConflictError, "Conflict"),
-    (ServerError, "The server failed"),
-    (APIStatusError, "Request failed"),
-    (APITimeoutError, "The server did not answer in time"),
-    (APIConnectionError, "Cannot reach the infrai API"),
-    (MalformedResponseError, "That server is not the infrai API"),
-    (InvalidKeyError, "That project key is not well formed"),
-    (CredentialsError, "The saved credentials cannot be used"),
-    (ConfigurationError, "A setting cannot work"),
+    (AuthenticationError, N_("Not signed in")),
+    (MissingKeyError, N_("Not signed in")),
+    (AccountExistsError, N_("This session already has an account")),
+    (InsufficientCreditError, N_("Not enough credit")),
+    (RateLimitError, N_("Too many requests")),
+    (InvalidRequestError, N_("Invalid request")),
+    (PermissionDeniedError, N_("Not allowed")),
+    (NotFoundError, N_("Not found")),
+    (ConflictError, N_("Conflict")),
+    (ServerError, N_("The server failed")),
+    (APIStatusError, N_("Request failed")),
+    (APITimeoutError, N_("The server did not answer in time")),
+    (APIConnectionError, N_("Cannot reach the infrai API")),
+    (MalformedResponseError, N_("That server is not the infrai API")),
+    (InvalidKeyError, N_("That project key is not well formed")),
+    (CredentialsError, N_("The saved credentials cannot be used")),
+    (ConfigurationError, N_("A setting cannot work")),
 )
 
 # 402 details worth showing, in this order; each is shown only if it is a real amount.
 _CREDIT_DETAILS = (
-    ("missing_usd", "Missing"),
-    ("required_usd", "Required"),
-    ("balance_usd", "Balance"),
+    ("missing_usd", N_("Missing")),
+    ("required_usd", N_("Required")),
+    ("balance_usd", N_("Balance")),
 )
 
 
@@ -83,13 +87,17 @@ def error_card(
     next step is said once. ``retry_step`` is shown when another attempt may succeed,
     ``fix_step`` when it cannot.
     ``message`` replaces the server's words where the caller can say it better (a 401's
-    "Send 'Authorization: Bearer …'" is for developers; "no project key yet" is not).
+    "Send 'Authorization: Bearer …'" is for developers; "no project key yet" is not); a
+    marked constant such as :data:`NO_KEY_MESSAGE` is translated here.
     """
     step = retry_step if error.retryable else fix_step
     return Card(
         kind="error",
         title=_title(error),
-        fields=(CardField("Message", message or error.message), *_detail_fields(error)),
+        fields=(
+            CardField(gettext("Message"), gettext(message) if message else error.message),
+            *_detail_fields(error),
+        ),
         notes=(lead,) if lead else tuple(note for note in (error.hint, step) if note),
         commands=tuple(commands),
         tone="error",
@@ -101,7 +109,8 @@ def error_card(
     )
 
 
-NO_KEY_MESSAGE = "This session has no project key yet, so nothing was sent."
+NO_KEY_MESSAGE = N_("This session has no project key yet, so nothing was sent.")
+"""Marked only: translate it where it is shown (``gettext(NO_KEY_MESSAGE)``)."""
 
 
 def not_signed_in_card(*, base_url: str, origin: str, commands: Sequence[str]) -> Card:
@@ -111,9 +120,9 @@ def not_signed_in_card(*, base_url: str, origin: str, commands: Sequence[str]) -
     """
     return Card(
         kind="error",
-        title="Not signed in",
-        fields=(CardField("Message", NO_KEY_MESSAGE),),
-        notes=("Activate to get an account and its key, or set a key you already have:",),
+        title=gettext("Not signed in"),
+        fields=(CardField(gettext("Message"), gettext(NO_KEY_MESSAGE)),),
+        notes=(gettext("Activate to get an account and its key, or set a key you already have:"),),
         commands=tuple(commands),
         tone="error",
         footer=CardFooter(origin=origin, base_url=base_url),
@@ -124,8 +133,8 @@ def _title(error: InfraiError) -> str:
     """A few words naming what went wrong, from the error's class."""
     for cls, title in _TITLES:
         if isinstance(error, cls):
-            return title
-    return "infrai error"
+            return gettext(title)
+    return gettext("infrai error")
 
 
 def error_line(error: InfraiError) -> str:
@@ -135,7 +144,9 @@ def error_line(error: InfraiError) -> str:
     the failure (so *Run All* visibly stops here) and points back at the card.
     """
     code = error.code if isinstance(error, APIStatusError) else type(error).__name__
-    return f"{clean_text(code, ID_LIMIT)}: {_title(error)} (the card above says what to do)"
+    return gettext("{code}: {title} (the card above says what to do)").format(
+        code=clean_text(code, ID_LIMIT), title=_title(error)
+    )
 
 
 def topup_command(amount: Decimal) -> str:
@@ -165,15 +176,15 @@ def _detail_fields(error: InfraiError) -> list[CardField]:
     fields: list[CardField] = []
     if isinstance(error, APIStatusError):
         code = clean_text(error.code, ID_LIMIT)
-        fields.append(CardField("Code", f"{code} (HTTP {error.status_code})", "code"))
+        fields.append(CardField(gettext("Code"), f"{code} (HTTP {error.status_code})", "code"))
     if isinstance(error, MalformedResponseError):
-        answer = clean_text(error.content_type or "no content type", ID_LIMIT)
-        fields.append(CardField("Answer", f"HTTP {error.status_code} {answer}", "code"))
+        answer = clean_text(error.content_type or gettext("no content type"), ID_LIMIT)
+        fields.append(CardField(gettext("Answer"), f"HTTP {error.status_code} {answer}", "code"))
     if isinstance(error, InsufficientCreditError):
         for name, label in _CREDIT_DETAILS:
             amount = _amount(_details(error).get(name))
             if amount is not None:
-                fields.append(CardField(label, format_usd(amount)))
+                fields.append(CardField(gettext(label), format_usd(amount)))
     return fields
 
 

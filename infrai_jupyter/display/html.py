@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from html import escape
 
+from .._i18n import N_, gettext
 from .card import Card, CardField, CardLink, CardTable
 from .clean import clean_card, clean_text
 from .links import UNSAFE_LINK_WARNING, is_safe_link
 from .text import footer_parts, render_text
 from .theme import CARD_CSS
 
-_TONE_BADGES = {"success": "Success", "warning": "Warning", "error": "Error"}
+_TONE_BADGES = {"success": N_("Success"), "warning": N_("Warning"), "error": N_("Error")}
 _NOT_A_CLASS_NAME = re.compile(r"[^a-z0-9-]+")
 _NEW_TAB_MARK = '<span aria-hidden="true">↗</span>'
 _MAGIC_NAME = re.compile(r"(%infrai(?:_[a-z]+)*)")
@@ -63,7 +64,8 @@ def render_html(card: Card) -> str:
 
 
 def _header(card: Card) -> str:
-    badge = card.badge or _TONE_BADGES.get(card.tone)
+    tone_badge = _TONE_BADGES.get(card.tone)
+    badge = card.badge or (gettext(tone_badge) if tone_badge else None)
     # The space keeps title and badge apart where the stylesheet is stripped.
     badge_html = f' <span class="infrai-badge">{_text(badge)}</span>' if badge else ""
     return (
@@ -109,7 +111,7 @@ def _anchor(url: str, label_html: str, css_class: str) -> str:
 def _unsafe_url(url: str) -> str:
     return (
         f'<code class="infrai-code">{_text(clean_text(url))}</code> '
-        f'<span class="infrai-warning">({_text(UNSAFE_LINK_WARNING)})</span>'
+        f'<span class="infrai-warning">({_text(gettext(UNSAFE_LINK_WARNING))})</span>'
     )
 
 
@@ -136,9 +138,10 @@ def _table(table: CardTable) -> str:
         for row in table.rows
     )
     # The region is focusable and labelled, so keyboard users can scroll it sideways too.
+    label = _text(gettext("Table (scrolls sideways on narrow screens)"))
     return (
         '<div class="infrai-table-scroll" role="region" tabindex="0" '
-        'aria-label="Table (scrolls sideways on narrow screens)"><table class="infrai-table">'
+        f'aria-label="{label}"><table class="infrai-table">'
         f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
     )
 

@@ -8,8 +8,10 @@ hostile label cannot open a link, an HTML tag, an entity or a heading.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
+from .._i18n import N_, gettext
 from .card import Card, CardField, CardFooter, CardTable
 from .clean import clean_card, clean_text
 from .links import UNSAFE_LINK_WARNING, is_safe_link
@@ -24,10 +26,19 @@ _BACKTICK_RUN = re.compile(r"`+")
 _DESTINATION_ESCAPES = str.maketrans({"(": "%28", ")": "%29", "<": "%3C", ">": "%3E"})
 
 
+# Where an answer came from, as the footer says it (the card keeps the stable word).
+_ORIGINS = {"hosted": N_("hosted"), "sandbox": N_("sandbox"), "custom": N_("custom")}
+
+
 def footer_parts(footer: CardFooter) -> list[str]:
     """Name the request and the origin, in the order every format shows them."""
-    parts = [f"request {footer.request_id}"] if footer.request_id else []
-    parts += [footer.origin, footer.base_url]
+    parts = (
+        [gettext("request {request_id}").format(request_id=footer.request_id)]
+        if footer.request_id
+        else []
+    )
+    origin = _ORIGINS.get(footer.origin)
+    parts += [gettext(origin) if origin else footer.origin, footer.base_url]
     if footer.latency_ms is not None:
         parts.append(f"{footer.latency_ms} ms")
     return [part for part in parts if part]
@@ -62,20 +73,30 @@ def render_text(card: Card) -> str:
 
 
 def _text_url(url: str) -> str:
-    return url if is_safe_link(url) else f"{clean_text(url)} ({UNSAFE_LINK_WARNING})"
+    return url if is_safe_link(url) else f"{clean_text(url)} ({gettext(UNSAFE_LINK_WARNING)})"
 
 
 def _text_value(field: CardField) -> str:
     return _text_url(field.value) if field.style == "link" else field.value
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` followed by spaces up to ``width`` columns (``ljust`` counts characters)."""
+    return text + " " * (width - _width(text))
+
+
 def _aligned(pairs: Sequence[tuple[str, str]]) -> str:
     """Line values up after the longest ``label:`` so a column of values reads at a glance."""
     if not pairs:
         return ""
-    width = max(len(label) for label, _ in pairs) + 2
+    width = max(_width(label) for label, _ in pairs) + 2
     return "\n".join(
-        f"{label + ':':<{width}}{value.replace(chr(10), chr(10) + ' ' * width)}"
+        f"{_pad(label + ':', width)}{value.replace(chr(10), chr(10) + ' ' * width)}"
         for label, value in pairs
     )
 
@@ -84,10 +105,10 @@ def _text_table(table: CardTable) -> str:
     if not table.rows:
         return table.empty_message
     lines = [_padded(table.columns, table), *(_padded(row, table) for row in table.rows)]
-    widths = [max(len(line[index]) for line in lines) for index in range(len(lines[0]))]
+    widths = [max(_width(line[index]) for line in lines) for index in range(len(lines[0]))]
     lines.insert(1, ["-" * width for width in widths])
     return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        "  ".join(_pad(cell, width) for cell, width in zip(line, widths, strict=True)).rstrip()
         for line in lines
     )
 
@@ -150,7 +171,7 @@ def _md_url(url: str, label: str | None = None) -> str:
     """Link a safe URL; show any other as code with the warning, never as a link."""
     if is_safe_link(url):
         return f"[{_md_text(label or url)}]({url.translate(_DESTINATION_ESCAPES)})"
-    shown = f"{_md_code(clean_text(url))} *({_md_text(UNSAFE_LINK_WARNING)})*"
+    shown = f"{_md_code(clean_text(url))} *({_md_text(gettext(UNSAFE_LINK_WARNING))})*"
     return f"{_md_text(label)}: {shown}" if label else shown
 
 

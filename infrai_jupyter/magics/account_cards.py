@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .._client import InfraiClient
+from .._i18n import gettext
 from .._usage import exact_usd
 from ..credentials import KeptAccount, list_accounts
 from ..display import Card, CardTable
@@ -30,24 +31,37 @@ def accounts_card(in_use: str | None) -> Card:
     )
     return Card(
         kind="accounts",
-        title="Kept accounts",
+        title=gettext("Kept accounts"),
         hero=str(len(accounts)),
-        hero_caption="kept on this computer",
+        hero_caption=gettext("kept on this computer"),
         table=CardTable(
-            ("#", "Key", "Account", "Server", "State", "Balance"),
+            (
+                "#",
+                gettext("Key"),
+                gettext("Account"),
+                gettext("Server"),
+                gettext("State"),
+                gettext("Balance"),
+            ),
             rows,
-            empty_message="No account is kept yet: %infrai_activate or %infrai_login --save.",
+            empty_message=gettext(
+                "No account is kept yet: %infrai_activate or %infrai_login --save."
+            ),
             code_columns=(1, 2),
         ),
-        notes=("Each key is its account: none is deleted unless you run %infrai_logout --forget.",),
+        notes=(
+            gettext(
+                "Each key is its account: none is deleted unless you run %infrai_logout --forget."
+            ),
+        ),
         commands=("%infrai_accounts --use 1",) if len(accounts) > 1 else (),
     )
 
 
 def _state(entry: KeptAccount, in_use: str | None) -> str:
     if entry.credentials.api_key == in_use:
-        return "in use"
-    return "active for its server" if entry.active else "kept"
+        return gettext("in use")
+    return gettext("active for its server") if entry.active else gettext("kept")
 
 
 def _balance(entry: KeptAccount) -> str:
@@ -62,7 +76,9 @@ def _balance(entry: KeptAccount) -> str:
             return exact_usd(client.account.balance().balance_usd)
     except InfraiError as error:
         status = getattr(error, "status_code", None)
-        return f"unavailable (HTTP {status})" if status else "unreachable"
+        if status:
+            return gettext("unavailable (HTTP {status})").format(status=status)
+        return gettext("unreachable")
 
 
 def upgrade_outcome(target: str, balance_before: Decimal, summary: AccountSummary) -> str:
@@ -71,5 +87,7 @@ def upgrade_outcome(target: str, balance_before: Decimal, summary: AccountSummar
     stated = summary.metadata.cost_usd
     charged = stated if stated > 0 else balance_before - summary.balance_usd
     if charged <= 0 and summary.tier == target:
-        return f"Already on {target} — nothing charged."
-    return f"Upgraded to {summary.tier} — charged {exact_usd(charged)}."
+        return gettext("Already on {tier} — nothing charged.").format(tier=target)
+    return gettext("Upgraded to {tier} — charged {amount}.").format(
+        tier=summary.tier, amount=exact_usd(charged)
+    )

@@ -9,6 +9,8 @@ or error message shows as text. Colours come from the form's stylesheet
 Problems and failures carry ``role="alert"``, results ``role="status"``: ipywidgets
 replaces an HTML widget's content whole, so each message arrives as a new live element
 that screen readers announce.
+
+Every sentence here is translated when the HTML is made, in the session's language.
 """
 
 from __future__ import annotations
@@ -16,18 +18,26 @@ from __future__ import annotations
 from html import escape
 from typing import Literal
 
+from .._i18n import gettext
 from ..display import clean_text, error_card, not_signed_in_card, origin_of, render_html
 from ..display.theme import FORM_CSS
 from ..errors import APIConnectionError, InfraiError
 
 NoticeTone = Literal["info", "warning", "error"]
 
-HEADER_HTML = (
-    '<div class="infrai-form-header"><strong>Add funds</strong>'
-    "<span>Pick an amount, click Top up, then pay on the checkout page; "
-    "the new balance appears here.</span></div>"
-)
 STYLE_HTML = f"<style>{FORM_CSS}</style>"
+
+
+def header_html() -> str:
+    """The form's heading and what to do, in the current language."""
+    title = escape(gettext("Add funds"))
+    how = escape(
+        gettext(
+            "Pick an amount, click Top up, then pay on the checkout page; "
+            "the new balance appears here."
+        )
+    )
+    return f'<div class="infrai-form-header"><strong>{title}</strong><span>{how}</span></div>'
 
 
 def notice_html(lines: list[str], tone: NoticeTone = "info") -> str:
@@ -52,10 +62,8 @@ def invalid_label(label: str, problem: str) -> str:
     no attribute of the input itself can be set from Python: this is how the field
     says it is invalid, and why, when it is focused.
     """
-    return (
-        f'{escape(label)}<span class="infrai-sr-only"> (invalid: '
-        f"{escape(clean_text(problem))})</span>"
-    )
+    said = gettext("(invalid: {problem})").format(problem=clean_text(problem))
+    return f'{escape(label)}<span class="infrai-sr-only"> {escape(said)}</span>'
 
 
 def result_html(html: str) -> str:
@@ -81,12 +89,16 @@ def error_html(error: InfraiError, base_url: str) -> str:
         base_url=base_url,
         origin=origin_of(base_url, getattr(error, "vendor", "")),
         retry_step=(
-            "If the sandbox was stopped or the kernel restarted, this form's server is gone: "
-            "run %infrai_topup again for a fresh form."
+            gettext(
+                "If the sandbox was stopped or the kernel restarted, this form's server is "
+                "gone: run %infrai_topup again for a fresh form."
+            )
             if gone
-            else "Click Top up to try again: a retry of the same amount never creates a second "
-            "top-up."
+            else gettext(
+                "Click Top up to try again: a retry of the same amount never creates a "
+                "second top-up."
+            )
         ),
-        fix_step="Change what is named above and click Top up again.",
+        fix_step=gettext("Change what is named above and click Top up again."),
     )
     return f'<div role="alert">{render_html(card)}</div>'

@@ -2,7 +2,8 @@
 
 Like Hugging Face's ``notebook_login``, but the key is checked before it is adopted,
 and it never stays in widget state (which a saved notebook may keep): the field is
-emptied before the check starts, whatever the check's outcome.
+emptied before the check starts, whatever the check's outcome. Its words are those of
+the language the session spoke when the form was built (it is not re-translated live).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from html import escape
 
 import ipywidgets as widgets
 
+from .._i18n import gettext
 from ..errors import InfraiError
 
 
@@ -25,12 +27,14 @@ class LoginForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     def __init__(self, sign_in: Callable[[str, bool], str], *, save: bool = False) -> None:
         self._sign_in = sign_in
         self.password = widgets.Password(
-            description="Project key",
+            description=gettext("Project key"),
             placeholder="ifr_pk_proj_…",
             layout=widgets.Layout(width="28rem"),
         )
-        self.save = widgets.Checkbox(value=save, description="Save on this computer", indent=False)
-        self.button = widgets.Button(description="Sign in", button_style="primary")
+        self.save = widgets.Checkbox(
+            value=save, description=gettext("Save on this computer"), indent=False
+        )
+        self.button = widgets.Button(description=gettext("Sign in"), button_style="primary")
         self.status = widgets.HTML(value="")
         self.button.on_click(self._submit)
         self.password.continuous_update = False
@@ -39,10 +43,10 @@ class LoginForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     def _submit(self, _button: widgets.Button) -> None:
         key, self.password.value = self.password.value, ""  # never left in widget state
         if not key.strip():
-            self._say("Paste your project key in the field first.", error=True)
+            self._say(gettext("Paste your project key in the field first."), error=True)
             return
         self.button.disabled = True
-        self._say("Checking the key…", error=False)
+        self._say(gettext("Checking the key…"), error=False)
         try:
             said = self._sign_in(key, self.save.value)
         except InfraiError as error:

@@ -13,6 +13,12 @@ again, ``%infrai_activate``) and switches to a copy of it, so an old form keeps 
 Nothing secret enters widget state (it is saved with the notebook): the client stays
 a plain Python attribute, the cards show ids and links, never a key, and a key typed or
 pasted into a field is cleared at once.
+
+Language: the labels, buttons and placeholders are set when the form is built, so a
+form built while the session speaks Chinese (``%config InfraiMagics.language = "zh-CN"``
+or a ``zh_CN`` locale) speaks Chinese; messages are translated as they are shown. An
+existing form is not re-translated live when the language changes: run
+``%infrai_topup`` again for a form in the new language.
 """
 
 from __future__ import annotations
@@ -28,15 +34,16 @@ from typing import TYPE_CHECKING, Any
 from ipywidgets import HTML, Button, HBox, Layout, Text, VBox
 from traitlets import Float, Unicode
 
+from .._i18n import N_, gettext
 from ..contract.money import TOPUP_PRESETS_USD
 from ..display import format_usd, render_html, topup_command
 from ..errors import InfraiError
 from ..results import TopupRecord
 from .feedback import (
-    HEADER_HTML,
     STYLE_HTML,
     error_html,
     field_error_html,
+    header_html,
     invalid_label,
     not_signed_in_html,
     notice_html,
@@ -49,7 +56,7 @@ from .validation import KEY_REMOVED, Field, TopupInput, holds_a_key, validate_to
 if TYPE_CHECKING:
     from .._client import InfraiClient
 
-_LABELS: dict[Field, str] = {"amount": "Amount ($)", "return_url": "Return URL"}
+_LABELS: dict[Field, str] = {"amount": N_("Amount ($)"), "return_url": N_("Return URL")}
 _LABEL_STYLE = {"description_width": "7em"}
 # ipywidgets 8 shows a description as text unless told it is HTML (the label carries a
 # hidden problem, see invalid_label); 7 (Colab's) always renders it as HTML, without the trait.
@@ -97,19 +104,24 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._shown: tuple[str, str] | None = None
         self._watch: PaymentWatch | None = None
 
-        self.heading = HTML(STYLE_HTML + HEADER_HTML)
+        # The words are fixed here, in the language of the moment (see the module doc).
+        self._labels = {name: gettext(label) for name, label in _LABELS.items()}
+        self._submit_label = gettext("Top up")
+        self.heading = HTML(STYLE_HTML + header_html())
         self.heading.add_class("infrai-form-heading")
-        self.amount = self._field("amount", "e.g. 25", "17em")
+        self.amount = self._field("amount", gettext("e.g. 25"), "17em")
         self.amount_error = HTML()
         self.preset_buttons = [self._preset_button(value) for value in presets]
         self.return_url = self._field(
-            "return_url", "optional: the http(s) page checkout sends you back to", "100%"
+            "return_url", gettext("optional: the http(s) page checkout sends you back to"), "100%"
         )
         self.return_url_error = HTML()
-        self.submit = Button(description="Top up", button_style="primary", tooltip="Top up")
+        self.submit = Button(
+            description=self._submit_label, button_style="primary", tooltip=self._submit_label
+        )
         self.check = Button(
-            description="Check payment",
-            tooltip="Ask the API now whether the top-up was paid",
+            description=gettext("Check payment"),
+            tooltip=gettext("Ask the API now whether the top-up was paid"),
             layout=Layout(display=_HIDDEN),
         )
         self.message = HTML()
@@ -150,7 +162,9 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         # The text/plain beside the widget view: what a terminal, nbconvert or GitHub shows.
         checked = validate_topup(self.amount.value, "")
         amount = checked.amount_usd if isinstance(checked, TopupInput) else Decimal("25")
-        return f"infrai top-up form — open in JupyterLab to use it, or run {topup_command(amount)}"
+        return gettext(
+            "infrai top-up form — open in JupyterLab to use it, or run {command}"
+        ).format(command=topup_command(amount))
 
     @property
     def watch(self) -> PaymentWatch | None:
@@ -173,7 +187,7 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def _field(self, name: Field, placeholder: str, width: str) -> Text:
         return Text(
-            description=_LABELS[name],
+            description=self._labels[name],
             **_HTML_LABEL,
             placeholder=placeholder,
             style=_LABEL_STYLE,
@@ -184,7 +198,7 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         text = str(value)
         button = Button(
             description=format_usd(Decimal(text)).replace(".00", ""),
-            tooltip=f"Fill in {text} dollars",
+            tooltip=gettext("Fill in {amount} dollars").format(amount=text),
         )
         button.on_click(lambda _button: setattr(self.amount, "value", text))
         return button
@@ -198,7 +212,7 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._mark(owner, None)  # editing a field clears its problem
         if holds_a_key(change["new"]):
             owner.value = ""  # widget state is saved with the notebook
-            self.message.value = notice_html([KEY_REMOVED], "warning")
+            self.message.value = notice_html([gettext(KEY_REMOVED)], "warning")
             return
         self.message.value = ""
 
@@ -207,7 +221,8 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         name: Field = "amount" if field is self.amount else "return_url"
         error = self.amount_error if field is self.amount else self.return_url_error
         error.value = field_error_html(problem) if problem else ""
-        field.description = invalid_label(_LABELS[name], problem) if problem else _LABELS[name]
+        label = self._labels[name]
+        field.description = invalid_label(label, problem) if problem else label
         if problem:
             field.add_class("infrai-invalid")
         else:
@@ -261,7 +276,11 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         if record.state not in FINAL_STATES:
             checked_at = datetime.now().astimezone().strftime("%H:%M:%S %Z")
             self.message.value = notice_html(
-                [f"Not paid yet (checked {checked_at}): pay on the checkout page, then check."]
+                [
+                    gettext(
+                        "Not paid yet (checked {time}): pay on the checkout page, then check."
+                    ).format(time=checked_at)
+                ]
             )
         self._show(record)
 
@@ -289,7 +308,7 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def _set_busy(self, busy: bool) -> None:
         self.submit.disabled = busy
-        self.submit.description = "Topping up…" if busy else "Top up"
+        self.submit.description = gettext("Topping up…") if busy else self._submit_label
 
     def _idempotency_key(self, checked: TopupInput) -> str:
         """One key per submission: clicking again with the same input replays, never repeats."""
@@ -344,7 +363,7 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
                 html += self._balance_html()
             elif record.state == "canceled":
                 html = render_html(
-                    replace(record.card(), notes=("Canceled: nothing was charged.",))
+                    replace(record.card(), notes=(gettext("Canceled: nothing was charged."),))
                 )
             if record.state in FINAL_STATES:
                 self._submission = None  # the same amount again is a new top-up
@@ -358,8 +377,10 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
         except InfraiError as error:
             return notice_html(
                 [
-                    f"Paid. The new balance could not be loaded just now: {error.message}",
-                    "Run %infrai_balance to see it.",
+                    gettext("Paid. The new balance could not be loaded just now: {reason}").format(
+                        reason=error.message
+                    ),
+                    gettext("Run %infrai_balance to see it."),
                 ],
                 "warning",
             )
@@ -367,20 +388,21 @@ class TopupForm(VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def _on_watch_error(self, error: InfraiError) -> None:
         next_step = (
-            "Still checking; you can also click Check payment."
+            gettext("Still checking; you can also click Check payment.")
             if error.retryable
-            else "Stopped checking automatically; click Check payment to try again."
+            else gettext("Stopped checking automatically; click Check payment to try again.")
         )
-        self.message.value = notice_html(
-            [f"Could not check the payment: {error.message}", next_step], "warning"
-        )
+        failed = gettext("Could not check the payment: {reason}").format(reason=error.message)
+        self.message.value = notice_html([failed, next_step], "warning")
 
     def _on_watch_expired(self) -> None:
         minutes = max(1, round(self.watch_timeout / 60))
         self.message.value = notice_html(
             [
-                f"Stopped checking automatically after {minutes} min. "
-                "If you have paid, click Check payment."
+                gettext(
+                    "Stopped checking automatically after {minutes} min. "
+                    "If you have paid, click Check payment."
+                ).format(minutes=minutes)
             ],
             "warning",
         )

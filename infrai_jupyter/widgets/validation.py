@@ -2,8 +2,9 @@
 
 The amount goes through :func:`~infrai_jupyter.contract.parse_amount`, the one amount
 parser, so the form refuses exactly what ``%infrai_topup AMOUNT`` refuses, in the same
-words. The return URL goes through the contract's own type (the sandbox applies it too);
-only its wording is the form's, as pydantic's messages are for developers.
+words (said in the session's language by :func:`~infrai_jupyter.display.amount_message`).
+The return URL goes through the contract's own type (the sandbox applies it too); only
+its wording is the form's, as pydantic's messages are for developers.
 """
 
 from __future__ import annotations
@@ -14,18 +15,21 @@ from typing import Literal
 
 from pydantic import TypeAdapter, ValidationError
 
+from .._i18n import N_, gettext
 from ..contract import AmountError, parse_amount, redact_keys
 from ..contract.models import MAX_URL_LENGTH, HttpUrlText
+from ..display import amount_message
 
 _ECHO_LIMIT = 60
 """How much of a rejected value to quote back; enough to recognise it, never a wall of text."""
 
 _RETURN_URL: TypeAdapter[str] = TypeAdapter(HttpUrlText)
 
-KEY_REMOVED = (
+KEY_REMOVED = N_(
     "That looked like a project key, so it was cleared: a key typed into the form "
     "would be saved with the notebook."
 )
+"""Marked only: shown as ``gettext(KEY_REMOVED)``."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ def validate_topup(amount_text: str, return_url_text: str) -> TopupInput | dict[
     try:
         amount = parse_amount(amount_text)
     except AmountError as error:
-        problems["amount"] = str(error)
+        problems["amount"] = amount_message(error)
     return_url = return_url_text.strip() or None
     if return_url is not None:
         try:
@@ -66,14 +70,13 @@ def validate_topup(amount_text: str, return_url_text: str) -> TopupInput | dict[
 
 def _return_url_problem(return_url: str) -> str:
     if len(return_url) > MAX_URL_LENGTH:
-        return (
-            f"The return URL is too long: use at most {MAX_URL_LENGTH} characters, "
-            "or leave it empty."
-        )
-    return (
-        f"The return URL {_quote(return_url)} is not an absolute http:// or https:// "
-        "address. Enter one like https://example.com/thanks, or leave it empty."
-    )
+        return gettext(
+            "The return URL is too long: use at most {limit} characters, or leave it empty."
+        ).format(limit=MAX_URL_LENGTH)
+    return gettext(
+        "The return URL {url} is not an absolute http:// or https:// address. Enter one "
+        "like https://example.com/thanks, or leave it empty."
+    ).format(url=_quote(return_url))
 
 
 def _quote(text: str) -> str:

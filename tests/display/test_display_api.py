@@ -27,7 +27,8 @@ def test_public_surface_is_locked() -> None:
     assert set(display.__all__) == {
         *("Card", "CardField", "CardFooter", "CardLink", "CardTable", "CardView"),
         *("NO_KEY_MESSAGE", "SandboxChange", "StatusLine", "Tone"),
-        *("clean_text", "error_card", "error_line", "format_usd", "is_safe_link", "joined_card"),
+        *("amount_message", "clean_text", "error_card", "error_line", "format_usd"),
+        *("is_safe_link", "joined_card"),
         *("missing_credit", "not_signed_in_card", "origin_of", "redact", "render_html"),
         *("render_markdown", "render_text", "sandbox_card", "session_card", "topup_command"),
     }
