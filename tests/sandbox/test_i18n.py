@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from typing import get_args
+
 import pytest
 
+from infrai_jupyter.contract.money import TOPUP_MAX_USD, AmountError, AmountReason, parse_amount
+from infrai_jupyter.sandbox.checkout import _AMOUNT_MESSAGES, _amount_problem
 from infrai_jupyter.sandbox.i18n import (
     ENGLISH,
     SIMPLIFIED_CHINESE,
@@ -73,3 +78,22 @@ def test_each_language_has_its_own_catalogue_and_tags() -> None:
     assert chinese.gettext("Cancel") == "取消"
     assert english.gettext("Cancel") == "Cancel"
     assert page_language(SIMPLIFIED_CHINESE) is chinese  # read once
+
+
+@pytest.mark.parametrize(
+    "typed", [None, "", "abc", "nan", "0", "20000", "1e30", "12.345", "x" * 100]
+)
+def test_refused_amounts_say_the_contracts_english_and_have_chinese(typed: object) -> None:
+    """The add-funds page's table of the contract's refusals cannot drift from the contract."""
+    with pytest.raises(AmountError) as refused:
+        parse_amount(typed, maximum=None if typed == "1e30" else TOPUP_MAX_USD)
+    error = refused.value
+    assert _amount_problem(page_language(ENGLISH), error) == str(error)
+    chinese = _amount_problem(page_language(SIMPLIFIED_CHINESE), error)
+    for quoted in error.params.values():  # what was typed, quoted back as it was
+        chinese = chinese.replace(quoted, "")
+    assert not re.search(r"[A-Za-z]", chinese), chinese
+
+
+def test_every_refusal_the_contract_names_has_a_message() -> None:
+    assert set(_AMOUNT_MESSAGES) == set(get_args(AmountReason))
