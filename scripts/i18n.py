@@ -129,7 +129,7 @@ def update() -> None:
         for language in LANGUAGES:
             path = domain.po_path(language)
             catalog = read_catalog(path) if path.exists() else _new_catalog(domain, language)
-            catalog.update(template, no_fuzzy_matching=True)
+            catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
             catalog.obsolete.clear()
             write_catalog(catalog, path)
             print(f"{path.relative_to(ROOT)}: {len(catalog)} messages")
