@@ -22,7 +22,9 @@ _SAFE_SCHEMES = frozenset({"http", "https"})
 
 # A path segment: no dot first (so no ``.`` or ``..``); escapes allowed (hub user names
 # are escaped), except an escaped dot, which browsers resolve like a dot.
-_SEGMENT = r"(?:[A-Za-z0-9_~@:!$&'()*+,;=-]|%[0-9A-Fa-f]{2})(?:[A-Za-z0-9._~@:!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*"
+_FIRST_CHARACTER = r"(?:[A-Za-z0-9_~@:!$&'()*+,;=-]|%[0-9A-Fa-f]{2})"
+_CHARACTER = r"(?:[A-Za-z0-9._~@:!$&'()*+,;=-]|%[0-9A-Fa-f]{2})"
+_SEGMENT = f"{_FIRST_CHARACTER}{_CHARACTER}*"
 _ROOT_PATH = re.compile(rf"(?:/{_SEGMENT})+")
 
 # What a server may add under a trusted path: plain segments (no dot first, no escapes),
