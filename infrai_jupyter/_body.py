@@ -11,6 +11,8 @@ import zlib
 
 import httpx
 
+from ._i18n import _
+
 MAX_RESPONSE_BYTES = 1024 * 1024
 """The largest answer body accepted, after decompression (1 MiB; every infrai answer is
 a few KiB). Set another with ``InfraiClient(max_response_bytes=...)``."""
@@ -53,7 +55,11 @@ class BodyReader:
         elif encoding in ("gzip", "x-gzip"):
             self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         else:
-            raise BodyError(f"it is encoded as {encoding!r}, which the client did not ask for")
+            raise BodyError(
+                _("it is encoded as {encoding}, which the client did not ask for").format(
+                    encoding=repr(encoding)
+                )
+            )
 
     def feed(self, raw: bytes) -> None:
         """Add a chunk as it arrived; raises :class:`BodyError` once past the limit."""
@@ -65,18 +71,20 @@ class BodyReader:
             # Never inflate more than one byte past the room left: a bomb stops here.
             self._keep(self._inflater.decompress(raw, self._limit - self._size + 1))
         except zlib.error:
-            raise BodyError("its gzip encoding is corrupt") from None
+            raise BodyError(_("its gzip encoding is corrupt")) from None
 
     def content(self) -> bytes:
         """The whole decoded body; raises :class:`BodyError` if the gzip stream was cut off."""
         if self._inflater is not None and self._fed and not self._inflater.eof:
-            raise BodyError("its gzip encoding ends early (the body was cut off)")
+            raise BodyError(_("its gzip encoding ends early (the body was cut off)"))
         return b"".join(self._chunks)
 
     def _keep(self, data: bytes) -> None:
         self._size += len(data)
         if self._size > self._limit:
             raise BodyError(
-                f"the body is larger than {self._limit:,} bytes (the client's max_response_bytes)"
+                _("the body is larger than {limit} bytes (the client's max_response_bytes)").format(
+                    limit=f"{self._limit:,}"
+                )
             )
         self._chunks.append(data)

@@ -21,6 +21,7 @@ from typing import Any, TypeGuard
 
 from pydantic import ValidationError
 
+from ._i18n import _
 from .contract import ErrorBody, Metadata, is_absurd_number
 from .errors import MalformedResponseError, status_error_class
 
@@ -80,38 +81,44 @@ def parse_envelope(
         )
 
     if not content.strip():
-        raise malformed("the body is empty")
+        raise malformed(_("the body is empty"))
     try:
         document = json.loads(content, parse_float=Decimal, parse_constant=_refuse_constant)
     except _NonFiniteNumber as exc:
-        raise malformed(f"it holds {exc}, which is not a number JSON allows") from None
+        raise malformed(
+            _("it holds {number}, which is not a number JSON allows").format(number=exc)
+        ) from None
     except RecursionError:
-        raise malformed("it is nested too deeply to read") from None
+        raise malformed(_("it is nested too deeply to read")) from None
     except (ValueError, UnicodeDecodeError):
-        raise malformed("the body is not JSON (or was cut off)") from None
+        raise malformed(_("the body is not JSON (or was cut off)")) from None
     problem = _unreadable_value(document)
     if problem:
         raise malformed(problem)
     if not isinstance(document, dict) or not isinstance(document.get("ok"), bool):
-        raise malformed("the JSON has no boolean 'ok' field")
+        raise malformed(_("the JSON has no boolean 'ok' field"))
     try:
         metadata = Metadata.model_validate(document.get("metadata") or {})
     except ValidationError as exc:
         raise malformed(
-            f"its 'metadata' does not match the contract ({fields_of(exc, 'metadata')})"
+            _("its 'metadata' does not match the contract ({fields})").format(
+                fields=fields_of(exc, "metadata")
+            )
         ) from None
 
     if document["ok"] and status_code < 400:
         data = document.get("data")
         if not isinstance(data, dict):
-            raise malformed("'ok' is true but 'data' is not an object")
+            raise malformed(_("'ok' is true but 'data' is not an object"))
         return data, metadata
     try:
         error = ErrorBody.model_validate(document.get("error"))
     except ValidationError:
-        raise malformed(f"'ok' is {str(document['ok']).lower()} but 'error' is missing") from None
+        raise malformed(
+            _("'ok' is {value} but 'error' is missing").format(value=str(document["ok"]).lower())
+        ) from None
     if status_code < 400:
-        raise malformed("an error envelope arrived with a success status")
+        raise malformed(_("an error envelope arrived with a success status"))
     error_class = status_error_class(status_code)
     raise error_class(
         error.message,
@@ -147,14 +154,16 @@ def _unreadable_value(document: object) -> str | None:
     while pending:
         path, value, depth = pending.pop()
         if depth > MAX_NESTING:
-            return f"it is nested deeper than {MAX_NESTING} levels (at '{path}')"
+            message = _("it is nested deeper than {levels} levels (at '{path}')")
+            return message.format(levels=MAX_NESTING, path=path)
         if isinstance(value, dict):
             pending += [(_join(path, str(name)), item, depth + 1) for name, item in value.items()]
         elif isinstance(value, list):
             pending += [(f"{path}[{index}]", item, depth + 1) for index, item in enumerate(value)]
         elif _is_number(value) and not path.startswith("error.") and is_absurd_number(value):
             shown = str(value) if len(str(value)) <= 24 else f"{str(value)[:20]}…"
-            return f"its '{path}' holds {shown}, a number beyond any the API sends"
+            message = _("its '{path}' holds {number}, a number beyond any the API sends")
+            return message.format(path=path, number=shown)
     return None
 
 
@@ -171,7 +180,7 @@ def fields_of(error: ValidationError, within: str) -> str:
     locations = {
         ".".join([within, *(str(part) for part in item["loc"])]) for item in error.errors()
     }
-    return "check: " + ", ".join(sorted(locations))
+    return _("check: {fields}").format(fields=", ".join(sorted(locations)))
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -33,13 +33,51 @@ def redact_keys(text: str) -> str:
     return _KEY_PATTERN.sub(lambda match: mask_key(match.group(0)), text)
 
 
-class KeyFormatError(ValueError):
-    """A project key that is not well formed; the message shows it masked only."""
+KeyReason = Literal[
+    "not_text",
+    "empty",
+    "masked",
+    "quoted",
+    "bearer",
+    "whitespace",
+    "bad_character",
+    "wrong_prefix",
+    "too_short",
+    "too_long",
+    "stray_character",
+]
 
-    def __init__(self, shown: str, problem: str) -> None:
+_PROBLEMS: dict[KeyReason, str] = {
+    "not_text": "must be text, not {type}",
+    "empty": "is empty",
+    "masked": "looks like a masked key: paste the full key, not the one shown on screen",
+    "quoted": "is wrapped in quotes: remove them",
+    "bearer": "starts with 'Bearer ': give the key alone",
+    "whitespace": "contains whitespace at position {position}: a key is one word",
+    "bad_character": "contains the character {character} at position {position}: copy it again",
+    "wrong_prefix": "does not start with {prefix}",
+    "too_short": (
+        "is too short ({length} characters after {prefix}, at least {minimum}): it may be cut off"
+    ),
+    "too_long": "is too long (over {maximum} characters after {prefix})",
+    "stray_character": "contains {character}: a key has only letters, digits, '_' and '-'",
+}
+
+
+class KeyFormatError(ValueError):
+    """A project key that is not well formed; the message shows it masked only.
+
+    ``str()`` is the English sentence; ``reason`` (a stable code) and ``params`` (the
+    text it quotes) let the credentials layer say it in the user's language, as the
+    contract speaks English only (the sandbox shares it).
+    """
+
+    def __init__(self, shown: str, reason: KeyReason, params: dict[str, str]) -> None:
         self.shown = shown
-        self.problem = problem
-        super().__init__(" ".join(filter(None, ["The project key", shown, problem])) + ".")
+        self.reason: KeyReason = reason
+        self.params = params
+        self.problem = _PROBLEMS[reason].format(**params)
+        super().__init__(" ".join(filter(None, ["The project key", shown, self.problem])) + ".")
 
 
 def check_key(text: str | ApiKey) -> str:
@@ -54,51 +92,49 @@ def check_key(text: str | ApiKey) -> str:
     if isinstance(text, ApiKey):
         text = text.get_secret_value()
     if not isinstance(text, str):
-        raise KeyFormatError("", f"must be text, not {type(text).__name__}")
+        raise KeyFormatError("", "not_text", {"type": type(text).__name__})
     key = text.strip()
     problem = _problem(key)
     if problem:
-        raise KeyFormatError(_shown(key), problem)
+        raise KeyFormatError(_shown(key), *problem)
     return key
 
 
-def _problem(key: str) -> str | None:
-    """What is wrong with a stripped key, said to its owner; ``None`` when nothing is."""
+def _problem(key: str) -> tuple[KeyReason, dict[str, str]] | None:
+    """What is wrong with a stripped key, and what its sentence quotes; ``None``: nothing."""
     if not key:
-        return "is empty"
+        return "empty", {}
     if "\u2026" in key or "..." in key:
-        return "looks like a masked key: paste the full key, not the one shown on screen"
+        return "masked", {}
     if key[0] in _QUOTES or key[-1] in _QUOTES:
-        return "is wrapped in quotes: remove them"
+        return "quoted", {}
     if key.lower().startswith("bearer "):
-        return "starts with 'Bearer ': give the key alone"
+        return "bearer", {}
     for position, character in enumerate(key):
         if character.isspace():
-            return f"contains whitespace at position {position}: a key is one word"
+            return "whitespace", {"position": str(position)}
         if not character.isascii() or not character.isprintable():
-            return f"contains {_name(character)} at position {position}: copy it again"
+            return "bad_character", {"character": _name(character), "position": str(position)}
     if not key.startswith(PROJECT_KEY_PREFIX):
-        return f"does not start with {PROJECT_KEY_PREFIX}"
+        return "wrong_prefix", {"prefix": PROJECT_KEY_PREFIX}
     return _body_problem(key[len(PROJECT_KEY_PREFIX) :])
 
 
-def _body_problem(body: str) -> str | None:
+def _body_problem(body: str) -> tuple[KeyReason, dict[str, str]] | None:
     if len(body) < _KEY_BODY_MIN:
-        return (
-            f"is too short ({len(body)} characters after {PROJECT_KEY_PREFIX}, "
-            f"at least {_KEY_BODY_MIN}): it may be cut off"
-        )
+        limits = {"length": str(len(body)), "minimum": str(_KEY_BODY_MIN)}
+        return "too_short", {**limits, "prefix": PROJECT_KEY_PREFIX}
     if len(body) > _KEY_BODY_MAX:
-        return f"is too long (over {_KEY_BODY_MAX} characters after {PROJECT_KEY_PREFIX})"
+        return "too_long", {"maximum": str(_KEY_BODY_MAX), "prefix": PROJECT_KEY_PREFIX}
     if not _KEY_BODY.fullmatch(body):
         stray = next(character for character in body if not _KEY_BODY.fullmatch(character))
-        return f"contains {stray!r}: a key has only letters, digits, '_' and '-'"
+        return "stray_character", {"character": repr(stray)}
     return None
 
 
 def _name(character: str) -> str:
     """A character a key never holds, named so a terminal cannot be fooled by it."""
-    return f"the character U+{ord(character):04X}"
+    return f"U+{ord(character):04X}"
 
 
 def _shown(key: str) -> str:

@@ -16,6 +16,7 @@ from ._kept import (
     StoredCredentials,
     keep,
 )
+from ._key_problems import key_problem
 
 API_KEY_ENV = "INFRAI_API_KEY"
 BASE_URL_ENV = "INFRAI_BASE_URL"
@@ -137,14 +138,14 @@ def checked_key(key: str | ApiKey, source: str, fix: str) -> str:
 
     The error names where the key came from and how to fix it there; the key is masked.
     ``fix`` is a sentence, or a constant marked with ``N_`` (translated here). What is
-    wrong with the key is the contract's sentence (:class:`KeyFormatError`, English only).
+    wrong with the key is the contract's reason, said in the user's language.
     """
     try:
         return check_key(key)
     except KeyFormatError as exc:
         raise InvalidKeyError(
             gettext("{problem} It came from {source}. {fix}").format(
-                problem=exc, source=source, fix=gettext(fix)
+                problem=key_problem(exc), source=source, fix=gettext(fix)
             )
         ) from None
 
