@@ -21,6 +21,16 @@ from .store import describe, open_store
 _START_TIMEOUT_SECONDS = 30.0
 _STOP_TIMEOUT_SECONDS = 10.0
 
+_running: list[SandboxServer] = []  # started and not yet stopped, in this process
+_running_lock = threading.Lock()
+
+
+def running_servers() -> tuple[SandboxServer, ...]:
+    """The sandboxes serving in this process, oldest first (``teaching`` resolves a
+    checkout path on the notebook's own server to the one that serves it)."""
+    with _running_lock:
+        return tuple(_running)
+
 
 def bind_socket(host: str, port: int) -> socket.socket:
     """Bind and listen before serving: the caller learns the real port (``0`` picks a free
@@ -157,10 +167,15 @@ class SandboxServer:
             time.sleep(0.01)
         self._server, self._thread, self._socket = server, thread, sock
         self._url = url_for(sock)
+        with _running_lock:
+            _running.append(self)
         return self
 
     def stop(self) -> None:
         """Shut down (finishing requests in flight) and free the port; safe to call twice."""
+        with _running_lock:
+            if self in _running:
+                _running.remove(self)
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:

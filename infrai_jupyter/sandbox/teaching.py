@@ -93,7 +93,7 @@ def cancel_checkout(checkout_url: str, *, timeout: float = 10.0) -> httpx.Respon
 
 def _submit(checkout_url: str, action: Literal["pay", "cancel"], timeout: float) -> httpx.Response:
     with httpx.Client(timeout=timeout) as http:
-        page = http.get(checkout_url)
+        page = http.get(_reachable(checkout_url))
         parsed = _CheckoutPage()
         parsed.feed(page.text)
         if not parsed.title.strip().endswith(_SANDBOX_TITLE):
@@ -110,6 +110,29 @@ def _submit(checkout_url: str, action: Literal["pay", "cancel"], timeout: float)
     if answer.status_code != 303:
         raise CheckoutError(f"The sandbox refused the {action} (HTTP {answer.status_code}).")
     return answer
+
+
+def _reachable(checkout_url: str) -> str:
+    """``checkout_url`` as this kernel can fetch it.
+
+    Behind a Jupyter server's proxy (JupyterHub, Binder) the embedded sandbox's links are
+    paths on the notebook's server, ``/user/alice/proxy/8765/checkout/…``, which only the
+    browser can resolve. The sandbox serving that path runs in this process and answers
+    the same path on its loopback address, so that is where the kernel goes.
+    """
+    if not checkout_url.startswith("/") or checkout_url.startswith("//"):
+        return checkout_url
+    from .context import path_prefix
+    from .server import running_servers
+
+    for server in running_servers():
+        prefix = path_prefix(server.settings)
+        if prefix and (checkout_url == prefix or checkout_url.startswith(f"{prefix}/")):
+            return f"{server.url}{checkout_url}"
+    raise CheckoutError(
+        f"{checkout_url} is a path on the notebook's server, and no sandbox running in this "
+        "kernel serves it: pass the checkout link of a sandbox started here, or pay in a browser."
+    )
 
 
 class ClassSandbox:

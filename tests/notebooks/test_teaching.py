@@ -40,6 +40,22 @@ def test_pay_submits_the_checkout_form_and_credits_once(client: InfraiClient) ->
     assert client.account.balance().balance_usd == 27
 
 
+def test_pay_resolves_a_checkout_path_behind_a_jupyter_proxy(tmp_path: Path) -> None:
+    """On JupyterHub and Binder the lesson's ``pay_checkout(topup.checkout_url)`` gets a
+    path on the notebook's server; the sandbox running in this kernel serves it."""
+    settings = SandboxSettings(db_path=tmp_path / "db.sqlite3")
+    hub_path = SandboxServer(settings, public_url_for=lambda port: f"/user/ada/proxy/{port}")
+    with hub_path as server, InfraiClient(base_url=server.url) as client:
+        client.activate(write_credentials=False, device_fingerprint=uuid.uuid4().hex)
+        topup = client.account.topup(amount_usd=25)
+        port = server.url.rsplit(":", 1)[1]
+        assert topup.checkout_url.startswith(f"/user/ada/proxy/{port}/checkout/")
+        assert pay_checkout(topup.checkout_url).status_code == 303
+        assert client.account.balance().balance_usd == 27
+    with pytest.raises(CheckoutError, match="no sandbox running in this kernel serves it"):
+        pay_checkout(topup.checkout_url)
+
+
 def test_cancel_leaves_the_balance_alone(client: InfraiClient) -> None:
     topup = client.account.topup(amount_usd=10)
     cancel_checkout(topup.checkout_url)
