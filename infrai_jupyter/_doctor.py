@@ -4,6 +4,15 @@ Front end, whether widgets can show, where the key comes from (masked), whether 
 base URL answers (one timed call that sends no key), proxy and CA settings, the
 clock's skew against the server's ``Date``, the sandbox, and versions. Every line
 passes :func:`~.contract.redact_keys`, and a proxy's password is never shown.
+
+The report speaks the session's language, like every card. It is also pasted into
+support requests, read by whoever answers them, so outside English each topic keeps a
+stable identifier in parentheses after its translation (``clock_skew``, ``front_end``):
+support finds the same line in any report, and the user meets no English phrase (an
+identifier is one word, never a phrase). Values stay as they are in every language:
+versions, URLs, paths, environment variable names, HTTP statuses, error class names
+and the key's source as the client records it (``INFRAI_API_KEY``, ``activation``, a
+file's path). English reports stay as they were: the English topic is its own name.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ import os
 import platform
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -24,6 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from . import _default
+from ._i18n import N_, gettext
 from ._version import __version__
 from .contract import mask_key, redact_keys
 from .errors import InfraiError
@@ -49,9 +60,12 @@ class DoctorReport:
     lines: tuple[tuple[str, str], ...]
 
     def __str__(self) -> str:
-        width = max(len(topic) for topic, _ in self.lines)
-        body = "\n".join(f"{topic.ljust(width)}  {finding}" for topic, finding in self.lines)
-        return redact_keys(f"infrai doctor (paste this into a support request)\n{body}")
+        width = max(_width(topic) for topic, _ in self.lines)
+        body = "\n".join(
+            f"{topic}{' ' * (width - _width(topic))}  {finding}" for topic, finding in self.lines
+        )
+        heading = gettext("infrai doctor (paste this into a support request)")
+        return redact_keys(f"{heading}\n{body}")
 
     def __repr__(self) -> str:
         return str(self)
@@ -63,13 +77,46 @@ class DoctorReport:
         printer.text(str(self))
 
 
+# The report's topics: English names, translated as the report is made (see the module doc).
+_TOPICS = {
+    "front end": N_("front end"),
+    "widgets": N_("widgets"),
+    "configuration": N_("configuration"),
+    "base URL": N_("base URL"),
+    "key": N_("key"),
+    "reachable": N_("reachable"),
+    "clock skew": N_("clock skew"),
+    "sandbox": N_("sandbox"),
+    "versions": N_("versions"),
+}
+
+
+def _topic(name: str) -> str:
+    """``name`` in the report's language, with its stable identifier outside English."""
+    label = gettext(_TOPICS[name])
+    if label == name:
+        return name
+    return gettext("{topic} ({identifier})").format(
+        topic=label, identifier=name.replace(" ", "_").lower()
+    )
+
+
+def _width(text: str) -> int:
+    """How many columns ``text`` takes in a monospaced font (a Chinese character takes 2)."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
 def diagnose(*, front_end: str, widgets: str, sandbox_url: str | None) -> DoctorReport:
     """Examine this session; ``front_end`` and ``widgets`` come from the shell."""
-    lines: list[tuple[str, str]] = [("front end", front_end), ("widgets", widgets)]
+    lines: list[tuple[str, str]] = [(_topic("front end"), front_end), (_topic("widgets"), widgets)]
     lines += _connection()
-    lines.append(("sandbox", f"running at {sandbox_url}" if sandbox_url else "not running"))
+    if sandbox_url:
+        sandbox = gettext("running at {url}").format(url=sandbox_url)
+    else:
+        sandbox = gettext("not running")
+    lines.append((_topic("sandbox"), sandbox))
     lines += [(name, _network_setting(name)) for name in NETWORK_ENV if os.environ.get(name)]
-    lines.append(("versions", _versions()))
+    lines.append((_topic("versions"), _versions()))
     return DoctorReport(tuple(lines))
 
 
@@ -80,18 +127,27 @@ def front_end_name(has_kernel: bool) -> str:
     if any(name.startswith("VSCODE_") for name in os.environ):
         return "VS Code"
     if has_kernel:
-        return "Jupyter (JupyterLab or Notebook 7; a kernel cannot tell which)"
-    return "terminal IPython (no widgets, no rich output)"
+        return gettext("Jupyter (JupyterLab or Notebook 7; a kernel cannot tell which)")
+    return gettext("terminal IPython (no widgets, no rich output)")
 
 
 def _connection() -> list[tuple[str, str]]:
     try:
         client = _default.default_client()
-    except InfraiError as error:
-        return [("configuration", str(error))]
+    except (InfraiError, OSError) as error:  # OSError: a CA bundle that is not there
+        return [(_topic("configuration"), str(error))]
     config = client.config
-    key = f"{mask_key(config.api_key)} from {config.key_source}" if config.api_key else "none"
-    return [("base URL", config.base_url), ("key", key), *_probe(config.base_url)]
+    if config.api_key:
+        key = gettext("{key} from {source}").format(
+            key=mask_key(config.api_key), source=config.key_source
+        )
+    else:
+        key = gettext("none")
+    return [
+        (_topic("base URL"), config.base_url),
+        (_topic("key"), key),
+        *_probe(config.base_url),
+    ]
 
 
 def _probe(base_url: str) -> list[tuple[str, str]]:
@@ -101,25 +157,34 @@ def _probe(base_url: str) -> list[tuple[str, str]]:
     try:
         with httpx.Client(timeout=PROBE_TIMEOUT_S) as http:
             answer = http.get(url, headers={"User-Agent": "infrai-jupyter-doctor"})
-    except httpx.HTTPError as error:
-        return [("reachable", f"no: {type(error).__name__} within {PROBE_TIMEOUT_S:g} s")]
+    except (httpx.HTTPError, OSError) as error:  # OSError: a CA bundle that is not there
+        failed = gettext("no: {error} within {seconds} s").format(
+            error=type(error).__name__, seconds=f"{PROBE_TIMEOUT_S:g}"
+        )
+        return [(_topic("reachable"), failed)]
     elapsed_ms = round((time.monotonic() - started) * 1000)
+    answered = gettext("yes: HTTP {status} in {milliseconds} ms (no key sent)").format(
+        status=answer.status_code, milliseconds=elapsed_ms
+    )
     return [
-        ("reachable", f"yes: HTTP {answer.status_code} in {elapsed_ms} ms (no key sent)"),
-        ("clock skew", _skew(answer.headers.get("date"))),
+        (_topic("reachable"), answered),
+        (_topic("clock skew"), _skew(answer.headers.get("date"))),
     ]
 
 
 def _skew(date_header: str | None) -> str:
     if not date_header:
-        return "unknown (the server sent no Date)"
+        return gettext("unknown (the server sent no Date)")
     try:
         server = parsedate_to_datetime(date_header)
     except (TypeError, ValueError):
-        return "unknown (the server's Date cannot be read)"
+        return gettext("unknown (the server's Date cannot be read)")
     seconds = (datetime.now(timezone.utc) - server).total_seconds()
-    verdict = "fine" if abs(seconds) < 60 else "check this computer's clock"
-    return f"{seconds:+.0f} s against the server ({verdict})"
+    if abs(seconds) < 60:
+        verdict = gettext("{seconds} s against the server (fine)")
+    else:
+        verdict = gettext("{seconds} s against the server (check this computer's clock)")
+    return verdict.format(seconds=f"{seconds:+.0f}")
 
 
 def _network_setting(name: str) -> str:
@@ -131,7 +196,9 @@ def _network_setting(name: str) -> str:
         return value
     if name == "NO_PROXY":
         return value
-    return f"{value} ({'exists' if os.path.exists(value) else 'MISSING'})"
+    if os.path.exists(value):
+        return gettext("{path} (exists)").format(path=value)
+    return gettext("{path} (MISSING)").format(path=value)
 
 
 def _versions() -> str:

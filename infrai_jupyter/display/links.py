@@ -14,9 +14,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from .._i18n import N_
 from ..contract.models import MAX_URL_LENGTH
 
-UNSAFE_LINK_WARNING = "not an http(s) link, so not clickable"
+UNSAFE_LINK_WARNING = N_("not an http(s) link, so not clickable")
+"""Marked only: the renderers translate it where they show it (``gettext``)."""
 
 _SAFE_SCHEMES = frozenset({"http", "https"})
 

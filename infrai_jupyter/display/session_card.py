@@ -1,20 +1,37 @@
-"""Cards about the session itself: what it is connected to, and the embedded sandbox."""
+"""Cards about the session itself: what it is connected to, and the embedded sandbox.
+
+Their words are marked with ``N_`` where they are tables (import time) and translated
+with ``gettext`` as each card is built, so a card follows the language of the moment.
+A key's source is kept as the client records it (``"INFRAI_API_KEY"``, a path …) and
+said in the reader's language only here (:func:`key_source_label`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Literal
 
+from .._i18n import N_, gettext
 from ..contract import mask_key
 from .card import Card, CardField, CardTable
 from .view import origin_of
 
 _KEY_SOURCES = {
-    "none": "nowhere yet",
-    "argument": "passed to the client",
-    "activation": "activation in this session",
-    "INFRAI_API_KEY": "the INFRAI_API_KEY environment variable",
+    "none": N_("nowhere yet"),
+    "none (signed out)": N_("nowhere: signed out"),
+    "argument": N_("passed to the client"),
+    "activation": N_("activation in this session"),
+    "INFRAI_API_KEY": N_("the INFRAI_API_KEY environment variable"),
+    "the account kept for this class": N_("the account kept for this class"),
+    "%infrai_login (checked)": N_("%infrai_login (checked)"),
+    "Colab (checked)": N_("the Colab secret INFRAI_API_KEY (checked)"),
 }
+
+
+def key_source_label(source: str) -> str:
+    """Where the key came from, in the reader's language; a file's path stays as it is."""
+    label = _KEY_SOURCES.get(source)
+    return gettext(label) if label is not None else source
 
 
 def session_card(
@@ -26,25 +43,32 @@ def session_card(
     embedded_sandbox: bool,
     commands: Sequence[tuple[str, str]],
 ) -> Card:
-    """``%infrai``: base URL, key source and masked key, region, and what to type next."""
+    """``%infrai``: base URL, key source and masked key, region, and what to type next.
+
+    ``commands`` are ``(magic, what it does)`` rows, already in the reader's language.
+    """
     if embedded_sandbox:
-        mode = "sandbox (running in this kernel)"
+        mode = gettext("sandbox (running in this kernel)")
+    elif origin_of(base_url, "") == "hosted":
+        mode = gettext("hosted API")
     else:
-        mode = "hosted API" if origin_of(base_url, "") == "hosted" else "custom server"
+        mode = gettext("custom server")
     notes: tuple[str, ...] = ()
     if api_key is None:
-        notes = ("No project key yet: run %infrai_activate, or set INFRAI_API_KEY.",)
+        notes = (gettext("No project key yet: run %infrai_activate, or set INFRAI_API_KEY."),)
     return Card(
         kind="session",
-        title="infrai session",
+        title=gettext("infrai session"),
         fields=(
-            CardField("Connected to", base_url, "code"),
-            CardField("Mode", mode),
-            CardField("Project key", mask_key(api_key), "code"),
-            CardField("Key from", _KEY_SOURCES.get(key_source, key_source)),  # or a file's path
-            CardField("Region", region),
+            CardField(gettext("Connected to"), base_url, "code"),
+            CardField(gettext("Mode"), mode),
+            CardField(gettext("Project key"), mask_key(api_key), "code"),
+            CardField(gettext("Key from"), key_source_label(key_source)),
+            CardField(gettext("Region"), region),
         ),
-        table=CardTable(("Magic", "What it does"), tuple(commands), code_columns=(0,)),
+        table=CardTable(
+            (gettext("Magic"), gettext("What it does")), tuple(commands), code_columns=(0,)
+        ),
         notes=notes,
         tone="normal" if api_key else "warning",
     )
@@ -53,15 +77,15 @@ def session_card(
 SandboxChange = Literal["status", "stopped", "nothing to stop", "left"]
 
 _STOPPED_NOTES: dict[SandboxChange, tuple[str, str]] = {
-    "stopped": ("Sandbox stopped", "The session uses its usual API again."),
+    "stopped": (N_("Sandbox stopped"), N_("The session uses its usual API again.")),
     "nothing to stop": (
-        "No sandbox was running",
-        "Nothing was stopped; the session uses its usual API.",
+        N_("No sandbox was running"),
+        N_("Nothing was stopped; the session uses its usual API."),
     ),
-    "status": ("No sandbox is running", "The session uses its usual API."),
+    "status": (N_("No sandbox is running"), N_("The session uses its usual API.")),
     "left": (
-        "Left the class sandbox",
-        "The session uses your usual settings again: %infrai shows them.",
+        N_("Left the class sandbox"),
+        N_("The session uses your usual settings again: %infrai shows them."),
     ),
 }
 
@@ -70,18 +94,24 @@ CheckoutRoute = Literal["loopback", "setting", "jupyter proxy", "colab", "colab 
 """How the browser reaches the embedded sandbox's checkout pages (``magics.remote``)."""
 
 _ROUTE_NOTES: dict[CheckoutRoute, str] = {
-    "loopback": "Checkout opens on the kernel's computer only: if your browser runs "
-    "elsewhere, set %config InfraiMagics.sandbox_public_url (README: Where a class runs).",
-    "setting": "Checkout opens at the address InfraiMagics.sandbox_public_url names.",
-    "jupyter proxy": "Checkout opens through the Jupyter server's proxy at {public_url}, so "
-    "your browser reaches it wherever it runs (the server needs jupyter-server-proxy).",
-    "colab": "Checkout opens at the public address Colab gives this kernel's port.",
-    "colab unavailable": "Colab did not name a public address for this port in time, so "
-    "checkout opens on the kernel's machine only, which your browser cannot reach: run "
-    "%infrai_sandbox stop, then %infrai_sandbox start, to ask again.",
+    "loopback": N_(
+        "Checkout opens on the kernel's computer only: if your browser runs "
+        "elsewhere, set %config InfraiMagics.sandbox_public_url (README: Where a class runs)."
+    ),
+    "setting": N_("Checkout opens at the address InfraiMagics.sandbox_public_url names."),
+    "jupyter proxy": N_(
+        "Checkout opens through the Jupyter server's proxy at {public_url}, so "
+        "your browser reaches it wherever it runs (the server needs jupyter-server-proxy)."
+    ),
+    "colab": N_("Checkout opens at the public address Colab gives this kernel's port."),
+    "colab unavailable": N_(
+        "Colab did not name a public address for this port in time, so "
+        "checkout opens on the kernel's machine only, which your browser cannot reach: run "
+        "%infrai_sandbox stop, then %infrai_sandbox start, to ask again."
+    ),
 }
 
-_SETTING_CHANGED = (
+_SETTING_CHANGED = N_(
     "InfraiMagics.sandbox_public_url changed since the sandbox started: it applies from "
     "the next start (%infrai_sandbox stop, then %infrai_sandbox start)."
 )
@@ -104,22 +134,29 @@ def sandbox_card(
     """
     if url is None:
         title, note = _STOPPED_NOTES[change]
-        return Card(kind="sandbox", title=title, notes=(note,), commands=("%infrai_sandbox start",))
+        return Card(
+            kind="sandbox",
+            title=gettext(title),
+            notes=(gettext(note),),
+            commands=("%infrai_sandbox start",),
+        )
     checkout_at = public_url or url
     notes = (
-        _ROUTE_NOTES[route].format(public_url=checkout_at),
-        *((_SETTING_CHANGED,) if setting_changed else ()),
-        "This session now talks to the sandbox: everything is offline and free. "
-        "Next, get an account:",
+        gettext(_ROUTE_NOTES[route]).format(public_url=checkout_at),
+        *((gettext(_SETTING_CHANGED),) if setting_changed else ()),
+        gettext(
+            "This session now talks to the sandbox: everything is offline and free. "
+            "Next, get an account:"
+        ),
     )
     return Card(
         kind="sandbox",
-        title="Sandbox running",
+        title=gettext("Sandbox running"),
         fields=(
             CardField("URL", url, "code"),
             CardField("OpenAPI", f"{url}/openapi.json", "code"),
-            CardField("Checkout opens at", checkout_at, "code"),
-            CardField("When you are done", "%infrai_sandbox stop", "code"),
+            CardField(gettext("Checkout opens at"), checkout_at, "code"),
+            CardField(gettext("When you are done"), "%infrai_sandbox stop", "code"),
         ),
         notes=notes,
         commands=("%infrai_activate",),
@@ -131,14 +168,16 @@ def joined_card(url: str) -> Card:
     """``%infrai_sandbox status`` after ``join``: the class's sandbox this session talks to."""
     return Card(
         kind="sandbox",
-        title="In a class sandbox",
+        title=gettext("In a class sandbox"),
         fields=(
             CardField("URL", url, "code"),
-            CardField("When you are done", "%infrai_sandbox stop", "code"),
+            CardField(gettext("When you are done"), "%infrai_sandbox stop", "code"),
         ),
         notes=(
-            "This session talks to your class's sandbox: play money, and your own keys "
-            "for other servers stay untouched.",
+            gettext(
+                "This session talks to your class's sandbox: play money, and your own keys "
+                "for other servers stay untouched."
+            ),
         ),
         tone="success",
     )

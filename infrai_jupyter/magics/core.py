@@ -478,10 +478,12 @@ def _stopped(message: str) -> Any:
 
 
 def _parse_amount(value: str | float) -> Decimal:
-    """``AMOUNT`` read by the one amount parser the form and the client use too."""
+    """``AMOUNT`` read by the one amount parser the form and the client use too; a refused
+    one is said in the user's language, as the form and the client say it."""
     from ..contract import AmountError, parse_amount
+    from ..display import amount_message
 
     try:
         return parse_amount(value)
     except AmountError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError(amount_message(error)) from None

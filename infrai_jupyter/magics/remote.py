@@ -21,18 +21,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .._i18n import gettext
 from ..display.links import is_root_path
 from ..display.session_card import CheckoutRoute
 
 HUB_PREFIX_VARIABLE = "JUPYTERHUB_SERVICE_PREFIX"
 COLAB_TIMEOUT_SECONDS = 10.0
 """How long Colab's front end may take to name the port's public address."""
-
-_EXAMPLES = (
-    'e.g. %config InfraiMagics.sandbox_public_url = "/proxy/{port}" (JupyterLab with '
-    'jupyter-server-proxy) or "https://lab.example.org/proxy/{port}"; "" finds it '
-    "automatically"
-)
 
 
 @dataclass(frozen=True)
@@ -49,21 +44,41 @@ def check_template(template: str) -> str:
     Accepted: "" (automatic), or an http(s) URL or a root path, with ``{port}`` where
     the sandbox's port goes. A query, a fragment, credentials or ``..`` have no place in
     an address every checkout link starts with.
+
+    ``%config`` shows the message, so it is in the user's language; each one is a whole
+    sentence with its examples (no ``format``: ``{port}`` is the text to type).
     """
     if not template:
         return ""
     if "{port}" not in template:
-        raise ValueError(f"sandbox_public_url needs {{port}} where the port goes, {_EXAMPLES}.")
+        raise ValueError(
+            gettext(
+                "sandbox_public_url needs {port} where the port goes, e.g. "
+                '%config InfraiMagics.sandbox_public_url = "/proxy/{port}" (JupyterLab with '
+                'jupyter-server-proxy) or "https://lab.example.org/proxy/{port}"; "" finds it '
+                "automatically."
+            )
+        )
     try:
         url = template.format(port=8765).rstrip("/")
     except (IndexError, KeyError, ValueError):
         raise ValueError(
-            f"sandbox_public_url may name only {{port}}, in braces, {_EXAMPLES}."
+            gettext(
+                "sandbox_public_url may name only {port}, in braces, e.g. "
+                '%config InfraiMagics.sandbox_public_url = "/proxy/{port}" (JupyterLab with '
+                'jupyter-server-proxy) or "https://lab.example.org/proxy/{port}"; "" finds it '
+                "automatically."
+            )
         ) from None
     if not (is_root_path(url) or _is_plain_http_url(url)):
         raise ValueError(
-            "sandbox_public_url must be an http(s) URL or a path starting with / (no query, "
-            f"no credentials, no '..'), {_EXAMPLES}."
+            gettext(
+                "sandbox_public_url must be an http(s) URL or a path starting with / (no query, "
+                "no credentials, no '..'), e.g. "
+                '%config InfraiMagics.sandbox_public_url = "/proxy/{port}" (JupyterLab with '
+                'jupyter-server-proxy) or "https://lab.example.org/proxy/{port}"; "" finds it '
+                "automatically."
+            )
         )
     return template.rstrip("/")
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from .. import _default
 from .._client import InfraiClient
+from .._i18n import N_, gettext
 from ..contract import HOSTED_BASE_URL, PROJECT_KEY_PREFIX, mask_key
 from ..credentials import BASE_URL_ENV, active_account
 from ..display import (
@@ -49,20 +50,20 @@ if TYPE_CHECKING:
     from ..sandbox import SandboxServer
 
 MAGICS = (
-    ("%infrai", "what this session is connected to"),
-    ("%infrai_activate", "anonymous account with trial credit"),
-    ("%infrai_balance [--watch S]", "the wallet balance"),
-    ("%infrai_topup [AMOUNT]", "add funds: checkout link, or the form"),
-    ("%infrai_keys", "the project keys"),
-    ("%infrai_upgrade TIER", "change the tier, e.g. pro"),
-    ("%infrai_sandbox start|stop|status|join", "the offline sandbox API, or your class's"),
-    ("%infrai_accounts [--use N]", "the accounts kept here; switch"),
-    ("%infrai_login [--save]", "sign in with a key, never shown"),
-    ("%infrai_logout [--forget]", "sign out (and delete the key)"),
-    ("%infrai_usage [--reset]", "what this session's calls cost"),
-    ("%infrai_doctor", "a redacted report for support"),
+    ("%infrai", N_("what this session is connected to")),
+    ("%infrai_activate", N_("anonymous account with trial credit")),
+    ("%infrai_balance [--watch S]", N_("the wallet balance")),
+    ("%infrai_topup [AMOUNT]", N_("add funds: checkout link, or the form")),
+    ("%infrai_keys", N_("the project keys")),
+    ("%infrai_upgrade TIER", N_("change the tier, e.g. pro")),
+    ("%infrai_sandbox start|stop|status|join", N_("the offline sandbox API, or your class's")),
+    ("%infrai_accounts [--use N]", N_("the accounts kept here; switch")),
+    ("%infrai_login [--save]", N_("sign in with a key, never shown")),
+    ("%infrai_logout [--forget]", N_("sign out (and delete the key)")),
+    ("%infrai_usage [--reset]", N_("what this session's calls cost")),
+    ("%infrai_doctor", N_("a redacted report for support")),
 )
-"""The magics ``%infrai`` lists, with what each does."""
+"""The magics ``%infrai`` lists, with what each does (marked: translated as the card is built)."""
 
 TIERS = ("free", "pro", "team")
 """The tiers the infrai API documents; the sandbox also knows their prices."""
@@ -237,7 +238,7 @@ class Session:
             key_source=config.key_source,
             region=config.region,
             embedded_sandbox=config.base_url == self.sandbox_url,
-            commands=MAGICS,
+            commands=tuple((magic, gettext(what)) for magic, what in MAGICS),
         )
 
     def tiers(self) -> str:
@@ -274,19 +275,30 @@ class Session:
             named = (
                 f"{error.account_id} ({error.masked_key})" if error.account_id else error.masked_key
             )
-            return (
-                f"This session keeps its account {named}. {self._balance_sentence()} "
-                "Activating again would start another, empty one; every key stays kept."
-            )
+            amount = self._balance()
+            if amount is None:
+                message = gettext(
+                    "This session keeps its account {account}. Its balance cannot be read "
+                    "right now. Activating again would start another, empty one; every key "
+                    "stays kept."
+                )
+            else:
+                message = gettext(
+                    "This session keeps its account {account}. Its balance: {amount}. "
+                    "Activating again would start another, empty one; every key stays kept."
+                )
+            return message.format(account=named, amount=amount)
         return None
 
-    def _balance_sentence(self) -> str:
-        """The balance of the account the session keeps using, when the server answers."""
+    def _balance(self) -> str | None:
+        """The balance of the account the session keeps using (``$12.00``), or None when
+        the server does not answer. The whole message is one sentence per case, so each
+        language orders it its own way."""
         try:
             balance = self.client().account.balance()
         except InfraiError:
-            return "Its balance cannot be read right now."
-        return f"Its balance: {format_usd(balance.balance_usd)}."
+            return None
+        return format_usd(balance.balance_usd)
 
     def signed_in(self) -> bool:
         """Whether the session has a key to send (raises for an unusable credentials file)."""
@@ -312,11 +324,11 @@ class Session:
         except InfraiError:
             key = None
         if key is None:
-            return NO_KEY_MESSAGE
-        return (
-            f"The server did not accept this session's project key ({mask_key(key)}): "
+            return gettext(NO_KEY_MESSAGE)
+        return gettext(
+            "The server did not accept this session's project key ({key}): "
             "it was reset, or the key belongs to another server."
-        )
+        ).format(key=mask_key(key))
 
     def origin(self, base_url: str, vendor: str) -> str:
         """Like a result's origin; a refused connection to our own sandbox is still "sandbox"."""
@@ -327,26 +339,28 @@ class Session:
         hint, which speaks to Python code rather than to a notebook)."""
         if isinstance(error, AuthenticationError):
             if self._has_key():  # refused: a plain activate would keep the dead key
-                return "Make a new account, or set a key you already have:", (
+                return gettext("Make a new account, or set a key you already have:"), (
                     "%infrai_activate --new",
                     _SET_KEY,
                 )
-            return "Activate, or set a key you already have:", _SIGN_IN
+            return gettext("Activate, or set a key you already have:"), _SIGN_IN
         if isinstance(error, AccountExistsError):
-            return "Keep using it, or make another account on purpose:", ("%infrai_activate --new",)
+            lead = gettext("Keep using it, or make another account on purpose:")
+            return lead, ("%infrai_activate --new",)
         if isinstance(error, InsufficientCreditError):
             amount = self.topup_suggestion(error)
-            return "Add funds, then run the cell again:", (topup_command(amount),)
+            return gettext("Add funds, then run the cell again:"), (topup_command(amount),)
         if isinstance(error, APITimeoutError):
             seconds = max(60, round(self.timeout * 2))
-            return "Give the server more time:", (f"%config InfraiMagics.timeout = {seconds}",)
+            command = f"%config InfraiMagics.timeout = {seconds}"
+            return gettext("Give the server more time:"), (command,)
         if isinstance(error, APIConnectionError):
             return (
-                "Check the address and your network, or work offline with the sandbox:",
+                gettext("Check the address and your network, or work offline with the sandbox:"),
                 ("%infrai_sandbox start",),
             )
         if isinstance(error, MalformedResponseError):
-            return "See where this session points:", ("%infrai",)
+            return gettext("See where this session points:"), ("%infrai",)
         if isinstance(error, CredentialsError):
-            return "Set a key, or activate again:", (_SET_KEY, "%infrai_activate")
+            return gettext("Set a key, or activate again:"), (_SET_KEY, "%infrai_activate")
         return "", ()
