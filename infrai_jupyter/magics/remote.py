@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .._i18n import gettext
-from ..display.links import is_root_path
+from ..display.links import is_root_path, is_safe_link
 from ..display.session_card import CheckoutRoute
 
 HUB_PREFIX_VARIABLE = "JUPYTERHUB_SERVICE_PREFIX"
@@ -98,19 +98,12 @@ def public_address(template: str, port: int, environ: Mapping[str, str]) -> Publ
 
 
 def _is_plain_http_url(url: str) -> bool:
-    if any(char.isspace() or not char.isprintable() or char == "\\" for char in url):
+    """A clickable http(s) link (the one rule, ``is_safe_link``) with nothing after its path:
+    every checkout link starts with it, so a query, fragment or ``..`` has no place."""
+    if not is_safe_link(url):
         return False
-    try:
-        parts = urlsplit(url)
-        return (
-            parts.scheme in ("http", "https")
-            and bool(parts.hostname)
-            and parts.username is None
-            and not (parts.query or parts.fragment or "/.." in parts.path)
-            and (parts.port is None or parts.port > 0)
-        )
-    except ValueError:  # a malformed host or port
-        return False
+    parts = urlsplit(url)
+    return not (parts.query or parts.fragment or "/.." in parts.path)
 
 
 def _colab_output() -> object | None:
