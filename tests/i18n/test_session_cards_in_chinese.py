@@ -313,12 +313,14 @@ def test_the_second_account_message_stays_english_by_default(
 
 # ------------------------------------------------------------------ the doctor's report
 
-NOW = datetime.now(timezone.utc)
-DATES = {
-    "clock fine": format_datetime(NOW, usegmt=True),
-    "clock off": format_datetime(NOW - timedelta(minutes=5), usegmt=True),
-    "no date": None,
-    "unreadable date": "yesterday-ish",
+DATES: dict[str, Callable[[], str | None]] = {
+    # Read when the test runs, not at collection: a slow run must not turn "fine" into "off".
+    "clock fine": lambda: format_datetime(datetime.now(timezone.utc), usegmt=True),
+    "clock off": lambda: format_datetime(
+        datetime.now(timezone.utc) - timedelta(minutes=5), usegmt=True
+    ),
+    "no date": lambda: None,
+    "unreadable date": lambda: "yesterday-ish",
 }
 
 
@@ -366,7 +368,7 @@ def test_the_doctor_report_speaks_chinese(
     monkeypatch: pytest.MonkeyPatch, network_settings: None, date: str, has_kernel: bool
 ) -> None:
     monkeypatch.setenv("INFRAI_API_KEY", KEY)
-    _probe_answers(monkeypatch, _unauthorized(DATES[date]))
+    _probe_answers(monkeypatch, _unauthorized(DATES[date]()))
     text = _in_chinese(lambda: _report(has_kernel, SANDBOX_URL if has_kernel else None))
     _assert_chinese(text)
     assert "是：" in text and "HTTP 401" in text and "（未发送密钥）" in text
@@ -405,7 +407,7 @@ def test_the_doctor_report_keeps_stable_topics_and_its_columns_line_up(
     monkeypatch: pytest.MonkeyPatch, network_settings: None
 ) -> None:
     monkeypatch.setenv("INFRAI_API_KEY", KEY)
-    _probe_answers(monkeypatch, _unauthorized(DATES["clock fine"]))
+    _probe_answers(monkeypatch, _unauthorized(DATES["clock fine"]()))
     with _i18n.language("zh-CN"):
         text = str(_doctor.diagnose(front_end="VS Code", widgets="-", sandbox_url=None))
     lines = text.splitlines()
@@ -433,7 +435,7 @@ def test_the_doctor_report_stays_english_by_default(
     monkeypatch: pytest.MonkeyPatch, network_settings: None
 ) -> None:
     monkeypatch.setenv("INFRAI_API_KEY", KEY)
-    _probe_answers(monkeypatch, _unauthorized(DATES["clock off"]))
+    _probe_answers(monkeypatch, _unauthorized(DATES["clock off"]()))
     text = _report(True, SANDBOX_URL)
     assert not _CHINESE.search(text), text
     assert text.startswith("infrai doctor (paste this into a support request)\n")
