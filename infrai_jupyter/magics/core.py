@@ -38,35 +38,41 @@ _COMMENT = re.compile(r"(?:^|\s)#.*$")
 class InfraiMagics(Magics):
     """The infrai magics; one instance per IPython shell."""
 
-    timeout = Float(30.0, help="Seconds to wait for the API before giving up.").tag(config=True)
-    max_retries = Int(2, help="Retries after a lost connection, a timeout, 429 or 5xx.").tag(
+    timeout = Float(30.0, help=N_("Seconds to wait for the API before giving up.")).tag(config=True)
+    max_retries = Int(2, help=N_("Retries after a lost connection, a timeout, 429 or 5xx.")).tag(
         config=True
     )
     verbose_errors = Bool(
-        False, help="Show the full Python traceback under error cards (for debugging)."
+        False, help=N_("Show the full Python traceback under error cards (for debugging).")
     ).tag(config=True)
-    watch_interval = Float(2.0, help="Seconds between refreshes of %infrai_balance --watch.").tag(
-        config=True
-    )
+    watch_interval = Float(
+        2.0, help=N_("Seconds between refreshes of %infrai_balance --watch.")
+    ).tag(config=True)
     proxy = Unicode(
-        None, allow_none=True, help="Proxy URL for every call, e.g. http://proxy.example.org:3128."
+        None,
+        allow_none=True,
+        help=N_("Proxy URL for every call, e.g. http://proxy.example.org:3128."),
     ).tag(config=True)
     verify = Union(
         [Bool(), Unicode()],
         default_value=True,
-        help="CA bundle (.pem path) to trust, True for the usual CAs, False for none.",
+        help=N_("CA bundle (.pem path) to trust, True for the usual CAs, False for none."),
     ).tag(config=True)
     sandbox_public_url = Unicode(
         "",
-        help="Where the browser opens the embedded sandbox's checkout pages, with {port}: "
-        "/proxy/{port} or https://lab.example.org/proxy/{port}. Empty: found (JupyterHub and "
-        "Binder through jupyter-server-proxy, Colab, else 127.0.0.1). A change applies from "
-        "the next %infrai_sandbox start.",
+        help=N_(
+            "Where the browser opens the embedded sandbox's checkout pages, with {port}: "
+            "/proxy/{port} or https://lab.example.org/proxy/{port}. Empty: found (JupyterHub "
+            "and Binder through jupyter-server-proxy, Colab, else 127.0.0.1). A change applies "
+            "from the next %infrai_sandbox start."
+        ),
     ).tag(config=True)
 
     language = Unicode(
         "",
-        help="Language of cards, forms and help: 'en' or 'zh-CN'; '' follows the kernel's locale.",
+        help=N_(
+            "Language of cards, forms and help: 'en' or 'zh-CN'; '' follows the kernel's locale."
+        ),
     ).tag(config=True)
 
     _session: Session | None = None  # made at first use, so %load_ext stays cheap
@@ -76,6 +82,12 @@ class InfraiMagics(Magics):
         super().__init__(shell=shell, **kwargs)
         self.completion: MagicArguments | None = None  # its completer, removed on unload
         self._ready = True
+
+    @classmethod
+    def class_get_trait_help(cls, trait: Any, inst: Any = None, helptext: str | None = None) -> str:
+        """``%config InfraiMagics`` in the session's language: each help is a catalogue message."""
+        text = helptext if helptext is not None else trait.help
+        return str(super().class_get_trait_help(trait, inst, _(text) if text else text))
 
     # ------------------------------------------------------------------ magics
 

@@ -71,3 +71,12 @@ def test_an_empty_language_follows_the_locale_again(kernel: Kernel) -> None:
     assert not kernel.run('%config InfraiMagics.language = "en"').failed
     assert not kernel.run('%config InfraiMagics.language = ""').failed
     assert "列出账户的项目密钥" in kernel.run("%infrai_keys?").help_page()
+
+
+def test_config_help_lists_the_settings_in_chinese(kernel: Kernel) -> None:
+    run = kernel.run("%config InfraiMagics")
+    assert not run.failed, run.reply
+    assert "InfraiMagics.timeout" in run.stdout  # the names stay what %config takes
+    assert "等待 API 应答的秒数" in run.stdout
+    assert "卡片、表单和帮助使用的语言" in run.stdout
+    assert "Seconds to wait for the API" not in run.stdout
