@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from typing_extensions import Self
 
 from ._body import ACCEPT_ENCODING, BodyError, BodyReader, attempt_budget
-from ._i18n import N_, gettext
+from ._i18n import N_, current_language, gettext
 from ._logging import log_from_environment
 from ._requester import ResultT
 from ._usage import UsageEntry, session_ledger
@@ -79,6 +79,10 @@ _SHOWN_KEY_CHARACTERS = 8
 _REGION_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
 _USE_KEY_FIX = N_("Pass the full project key (ifr_pk_proj_...) as activation returned it.")
 
+
+_ACCEPT_LANGUAGE = {"zh_CN": "zh-CN, zh;q=0.9, en;q=0.5", "en": "en"}
+"""``Accept-Language`` for each language of the session: Simplified Chinese first, then
+any Chinese the server has, then English; a server without Chinese answers in English."""
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
@@ -269,6 +273,7 @@ class BaseClient(Generic[HttpT]):
         headers = {
             "Accept": "application/json",
             "Accept-Encoding": ACCEPT_ENCODING,
+            "Accept-Language": self._accept_language(),
             "User-Agent": _user_agent(),
         }
         if route.authenticated and self._config.api_key:
@@ -289,6 +294,20 @@ class BaseClient(Generic[HttpT]):
             content=content,
             extensions={"timeout": self.timeout.as_dict(), _CAPABILITY: route_name},
         )
+
+    def _accept_language(self) -> str:
+        """The language the server should write its messages in: the session's, now.
+
+        Read per call, so a language chosen between two calls (``%config
+        InfraiMagics.language``) holds from the next one; every retry of a call resends
+        its request as built. An ``Accept-Language`` set on the caller's own
+        ``http_client`` (``httpx.Client(headers=...)``) wins: it is the one place a
+        caller can name headers for this client.
+        """
+        chosen: str | None = self._http.headers.get("Accept-Language")
+        if chosen:
+            return chosen
+        return _ACCEPT_LANGUAGE.get(current_language(), "en")
 
     def _parse(self, answer: Answer, cast_to: type[ResultT]) -> ResultT:
         """The result of type ``cast_to`` that ``answer`` holds, or the error it describes.

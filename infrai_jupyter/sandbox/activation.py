@@ -26,15 +26,16 @@ from infrai_jupyter.contract import PROJECT_KEY_PREFIX, mask_key
 
 from . import service
 from .context import Sandbox
+from .i18n import N_, PageLanguage
 from .idempotency import Payload, StoredResponse
 
 SECRET_KEY_MIN_LENGTH = 32
 """An Idempotency-Key this long is treated as a secret only its sender knows."""
 
-_WITHHELD_NOTICE = (
+_WITHHELD_NOTICE = N_(
     "This device already activated with this Idempotency-Key; the project key is shown "
     "again only to a caller whose Idempotency-Key is a secret of at least "
-    f"{SECRET_KEY_MIN_LENGTH} characters. Use the key you received then, or activate "
+    "{length} characters. Use the key you received then, or activate "
     "again with a new Idempotency-Key."
 )
 
@@ -62,8 +63,9 @@ class KeyReplay:
         masked = mask_key(data["primary_api_key"])
         return {**payload, "data": {**data, "primary_api_key": masked}}
 
-    def restore(self, replay: StoredResponse) -> StoredResponse:
-        """The stored response with its key again, if this caller proved it sent it."""
+    def restore(self, replay: StoredResponse, language: PageLanguage) -> StoredResponse:
+        """The stored response with its key again, if this caller proved it sent it;
+        else with a notice (in this request's ``language``) saying why not."""
         data = replay.payload.get("data")
         if not data:
             return replay
@@ -73,7 +75,8 @@ class KeyReplay:
                 owner = tx.find_account_by_key(service.sha256(key))
             if owner is not None and owner.account_id == data["account_id"]:
                 return _with_data(replay, {**data, "primary_api_key": key})
-        return _with_data(replay, {**data, "notice": _WITHHELD_NOTICE})
+        notice = language.gettext(_WITHHELD_NOTICE).format(length=SECRET_KEY_MIN_LENGTH)
+        return _with_data(replay, {**data, "notice": notice})
 
     def _replayable_key(self, account_id: str) -> str:
         message = f"infrai sandbox project key\0{self._proof}\0{account_id}".encode()

@@ -56,6 +56,7 @@ from .activation import KeyReplay
 from .admin import Scenarios
 from .context import Sandbox, base_url_of, client_address, sandbox_of
 from .envelopes import ApiError, envelope_response, success_payload, unavailable
+from .i18n import N_, PageLanguage, language_of
 from .idempotency import StoredResponse, execute_once, identify
 from .results import (
     account_summary,
@@ -135,12 +136,14 @@ IdempotencyKey = Annotated[
 
 
 def _too_many(retry_after: int, message: str) -> ApiError:
+    """A 429; ``message`` is marked for the catalogue and has a ``{seconds}`` to fill."""
     return ApiError(
         429,
         ErrorCode.RATE_LIMITED,
-        f"{message}; retry in {retry_after} s.",
+        message,
         {"retry_after_seconds": retry_after},
         headers={"Retry-After": str(retry_after)},
+        params={"seconds": retry_after},
     )
 
 
@@ -152,8 +155,10 @@ def _fail_if_asked(sandbox: Sandbox, scenarios: Scenarios) -> None:
         failing = tx.consume_scenario(admin.FAIL_CALLS)
     if failing:
         raise unavailable(
-            "The sandbox is failing this call on purpose (a scenario your teacher set); "
-            "retry shortly."
+            N_(
+                "The sandbox is failing this call on purpose (a scenario your teacher set); "
+                "retry shortly."
+            )
         )
 
 
@@ -183,7 +188,9 @@ async def authenticate(
     if credentials is not None:
         wait = sandbox.auth_failures.blocked_for(address)
         if wait is not None:
-            raise _too_many(wait, "Too many failed authentications from this address")
+            raise _too_many(
+                wait, N_("Too many failed authentications from this address; retry in {seconds} s.")
+            )
     key_hash = service.sha256(credentials.credentials) if credentials else None
     if sandbox.store.local_reads:
         account, scenarios = _look_up(sandbox, key_hash)
@@ -197,12 +204,14 @@ async def authenticate(
         raise ApiError(
             401,
             ErrorCode.UNAUTHENTICATED,
-            "Missing or unknown project key. Send 'Authorization: Bearer ifr_pk_proj_…': "
-            "activate (POST /v1/activate, or %infrai_activate) or set INFRAI_API_KEY.",
+            N_(
+                "Missing or unknown project key. Send 'Authorization: Bearer ifr_pk_proj_…': "
+                "activate (POST /v1/activate, or %infrai_activate) or set INFRAI_API_KEY."
+            ),
         )
     retry_after = sandbox.rate_limiter.retry_after(key_hash, scenarios.rate_limit_per_minute)
     if retry_after is not None:
-        raise _too_many(retry_after, "Too many requests for this key")
+        raise _too_many(retry_after, N_("Too many requests for this key; retry in {seconds} s."))
     return account
 
 
@@ -235,15 +244,24 @@ def _endpoint(
 
 
 def _upgrade(
-    tx: Transaction, sandbox: Sandbox, account_id: str, tier: str, base_url: str
+    tx: Transaction,
+    sandbox: Sandbox,
+    account_id: str,
+    tier: str,
+    base_url: str,
+    language: PageLanguage,
 ) -> StoredResponse:
-    """Upgrade, keeping a 402 as the stored answer: a retry must not charge later."""
+    """Upgrade, keeping a 402 as the stored answer: a retry must not charge later.
+
+    The stored 402 is in the first request's language; its replays say the same words.
+    """
     try:
         account = service.upgrade_tier(tx, sandbox.settings, account_id, tier)
     except service.InsufficientCredit as shortfall:
-        return StoredResponse(402, insufficient_credit_error(shortfall, base_url).payload())
+        error = insufficient_credit_error(shortfall, base_url)
+        return StoredResponse(402, error.payload(language))
     except service.UnknownAccount:
-        raise ApiError(404, ErrorCode.NOT_FOUND, "This account no longer exists.") from None
+        raise ApiError(404, ErrorCode.NOT_FOUND, N_("This account no longer exists.")) from None
     return StoredResponse(200, success_payload(account_summary(account)))
 
 
@@ -265,19 +283,22 @@ def build_router() -> APIRouter:
         _fail_if_asked(sandbox, _scenarios(sandbox))
         wait = sandbox.activations.retry_after(client_address(request))
         if wait is not None:
-            raise _too_many(wait, "Too many activations from this address")
+            raise _too_many(
+                wait, N_("Too many activations from this address; retry in {seconds} s.")
+            )
         scope = f"device:{service.sha256(body.device_fingerprint)}"
         identity = identify(scope, "infra.activate", body, idempotency_key, derive=False)
-        base_url = base_url_of(request)
+        base_url, language = base_url_of(request), language_of(request)
         replays = KeyReplay(sandbox, idempotency_key)
 
         def create(tx: Transaction) -> StoredResponse:
             activation = service.activate(tx, sandbox.settings, body, replays.issue_key)
-            return StoredResponse(200, success_payload(activate_result(activation, base_url)))
+            result = activate_result(activation, base_url, language)
+            return StoredResponse(200, success_payload(result))
 
         response, replayed = execute_once(sandbox, identity, create, redact=replays.redact)
         if replayed:
-            response = replays.restore(response)
+            response = replays.restore(response, language)
         return _respond(request, (response, replayed))
 
     @_endpoint(router, "account.balance", Balance, (401, 429), summary="The account's balance")
@@ -338,7 +359,12 @@ def build_router() -> APIRouter:
         with sandbox.store.transaction(write=False) as tx:
             found = tx.get_topup(topup_id)
         if found is None or found.account_id != account.account_id:
-            raise ApiError(404, ErrorCode.NOT_FOUND, f"No top-up {topup_id!r} on this account.")
+            raise ApiError(
+                404,
+                ErrorCode.NOT_FOUND,
+                N_("No top-up {topup_id} on this account."),
+                params={"topup_id": repr(topup_id)},
+            )
         result = topup_record(sandbox, found, base_url_of(request))
         return envelope_response(request, 200, success_payload(result))
 
@@ -374,13 +400,15 @@ def build_router() -> APIRouter:
         identity = identify(
             f"account:{account.account_id}", "account.tier.upgrade", body, idempotency_key
         )
-        base_url = base_url_of(request)
+        base_url, language = base_url_of(request), language_of(request)
         return _respond(
             request,
             execute_once(
                 sandbox,
                 identity,
-                lambda tx: _upgrade(tx, sandbox, account.account_id, body.target_tier, base_url),
+                lambda tx: _upgrade(
+                    tx, sandbox, account.account_id, body.target_tier, base_url, language
+                ),
             ),
         )
 

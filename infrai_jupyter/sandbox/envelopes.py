@@ -6,6 +6,10 @@ routing 404/405, a database that is busy or unreachable for now (503 with
 ``Retry-After``: the transaction was rolled back, so a retry is safe), and any uncaught
 exception (500, no traceback in the body). A client therefore never sees a framework
 error page, and every ``/v1`` answer is the envelope.
+
+An error's message is kept as its English text and parameters and written in the
+language the request's ``Accept-Language`` negotiates (``i18n``) when the answer is
+sent: the code and ``details`` stay as they are, for programs.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from infrai_jupyter.contract import (
     is_loopback_host,
 )
 
+from .i18n import ENGLISH, ENGLISH_LANGUAGE, N_, PageLanguage, language_of, render
 from .store import StoreUnavailable
 
 VENDOR = "sandbox"
@@ -52,7 +57,11 @@ _STATUS_CODES = {
 
 
 class ApiError(Exception):
-    """A failure the client should see as an error envelope with this status and code."""
+    """A failure the client should see as an error envelope with this status and code.
+
+    ``message`` is English with ``{placeholders}`` filled from ``params``, marked for the
+    catalogue (``N_``) where it is written; :meth:`payload` says it in a request's language.
+    """
 
     def __init__(
         self,
@@ -61,18 +70,39 @@ class ApiError(Exception):
         message: str,
         details: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        params: Mapping[str, object] | None = None,
     ) -> None:
-        super().__init__(message)
+        self.template = message
+        self.params = dict(params or {})
+        self.message = render(ENGLISH_LANGUAGE, message, self.params)
+        super().__init__(self.message)
         self.status_code = status_code
         self.code = code
-        self.message = message
         self.details = dict(details or {})
         self.headers = dict(headers or {})
 
-    def payload(self) -> dict[str, Any]:
-        """The envelope without metadata: what is stored for an idempotent replay."""
-        error = ErrorBody(code=self.code.value, message=self.message, details=self.details)
+    def message_in(self, language: PageLanguage) -> str:
+        """The message in ``language`` (English where the catalogue has none)."""
+        return render(language, self.template, self.params)
+
+    def payload(self, language: PageLanguage = ENGLISH_LANGUAGE) -> dict[str, Any]:
+        """The envelope without metadata, in ``language``: what is stored for a replay."""
+        message = self.message_in(language)
+        error = ErrorBody(code=self.code.value, message=message, details=self.details)
         return {"ok": False, "data": None, "error": error.model_dump(mode="json")}
+
+
+class EnvelopedHTTPException(HTTPException):
+    """An ``HTTPException`` that carries the ``ApiError`` its handler answers with.
+
+    Raised where only an ``HTTPException`` gets through FastAPI as it is (a failed body
+    read); the handler then answers with ``error``, in the request's language.
+    """
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(error.status_code, error.message, error.headers or None)
+        self.error = error
 
 
 class RequestClockMiddleware:
@@ -165,10 +195,14 @@ class KnownHostMiddleware:
                 error = ApiError(
                     421,
                     ErrorCode.INVALID_REQUEST,
-                    "This sandbox does not serve that host name; use the address it "
-                    "printed when it started (or its --public-url).",
+                    N_(
+                        "This sandbox does not serve that host name; use the address it "
+                        "printed when it started (or its --public-url)."
+                    ),
                 )
-                await envelope_response(Request(scope), 421, error.payload())(scope, receive, send)
+                request = Request(scope)
+                payload = error.payload(language_of(request))
+                await envelope_response(request, 421, payload)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -212,9 +246,9 @@ class BodySizeLimitMiddleware:
             return
         announced = dict(scope["headers"]).get(b"content-length")
         if announced is not None and announced.isdigit() and int(announced) > self.limit:
-            error = self._too_large()
-            response = envelope_response(Request(scope), 413, error.payload())
-            await response(scope, receive, send)
+            request = Request(scope)
+            payload = self._too_large().payload(language_of(request))
+            await envelope_response(request, 413, payload)(scope, receive, send)
             return
         received = 0
 
@@ -224,7 +258,7 @@ class BodySizeLimitMiddleware:
             received += len(message.get("body", b""))
             if received > self.limit:
                 # An HTTPException, since FastAPI turns any other body error into a 400.
-                raise HTTPException(413, self._too_large().message)
+                raise EnvelopedHTTPException(self._too_large())
             return message
 
         await self.app(scope, counted, send)
@@ -233,8 +267,11 @@ class BodySizeLimitMiddleware:
         return ApiError(
             413,
             ErrorCode.INVALID_REQUEST,
-            f"The request body is larger than {self.limit} bytes; the sandbox's requests "
-            "are small JSON objects.",
+            N_(
+                "The request body is larger than {limit} bytes; the sandbox's requests "
+                "are small JSON objects."
+            ),
+            params={"limit": self.limit},
         )
 
 
@@ -279,20 +316,111 @@ def _validation_error(exc: RequestValidationError) -> ApiError:
         return ApiError(
             400,
             ErrorCode.INVALID_REQUEST,
-            "The request body is not valid JSON; send a JSON object with "
-            "Content-Type: application/json.",
+            N_(
+                "The request body is not valid JSON; send a JSON object with "
+                "Content-Type: application/json."
+            ),
         )
     fields = [
         {"field": _field_name(tuple(error["loc"])), "problem": str(error["msg"])}
         for error in errors
     ]
-    summary = "; ".join(f"{item['field']}: {item['problem']}" for item in fields)
-    return ApiError(422, ErrorCode.VALIDATION_ERROR, f"Invalid {summary}", {"fields": fields})
+    return ValidationFailure(errors, fields)
+
+
+_PROBLEMS = {
+    "missing": N_("required"),
+    "greater_than": N_("must be greater than {gt}"),
+    "greater_than_equal": N_("must be at least {ge}"),
+    "less_than": N_("must be less than {lt}"),
+    "less_than_equal": N_("must be at most {le}"),
+    "decimal_max_places": N_("must have at most {decimal_places} decimals"),
+    "decimal_max_digits": N_("must have at most {max_digits} digits"),
+    "decimal_parsing": N_("must be a number"),
+    "decimal_type": N_("must be a number"),
+    "finite_number": N_("must be a finite number"),
+    "string_type": N_("must be a string"),
+    "string_too_short": N_("must have at least {min_length} characters"),
+    "string_too_long": N_("must have at most {max_length} characters"),
+    "string_pattern_mismatch": N_("does not have the expected form"),
+    "literal_error": N_("must be one of {expected}"),
+    "model_attributes_type": N_("must be a JSON object"),
+    "dict_type": N_("must be a JSON object"),
+    "url_parsing": N_("must be a URL"),
+    "extra_forbidden": N_("is not a field of this request"),
+}
+"""Pydantic's problems, in words the catalogue can translate (``ctx`` fills the gaps).
+
+A problem of another type keeps pydantic's English (its messages are not in our
+catalogue); ``details.fields`` always has pydantic's own words, for programs.
+"""
+
+_CONTRACT_PROBLEMS = {
+    "must be an absolute http:// or https:// URL": N_(
+        "must be an absolute http:// or https:// URL"
+    ),
+}
+"""The contract's own validators' words (``ValueError``), said again for the catalogue."""
+
+
+_FIELD_PROBLEM = N_("{field}: {problem}")
+_SEPARATOR = N_("; ")
+"""How the summary of a 422 reads: its punctuation is the language's too."""
+
+
+class ValidationFailure(ApiError):
+    """A 422 whose message lists each field's problem, in the request's language."""
+
+    def __init__(self, errors: list[Any], fields: list[dict[str, str]]) -> None:
+        self.errors = errors
+        summary = "; ".join(f"{item['field']}: {item['problem']}" for item in fields)
+        super().__init__(
+            422,
+            ErrorCode.VALIDATION_ERROR,
+            N_("Invalid {summary}"),
+            {"fields": fields},
+            params={"summary": summary},
+        )
+        self.fields = fields
+
+    def message_in(self, language: PageLanguage) -> str:
+        if language.code == ENGLISH:
+            return self.message  # pydantic's words, exactly as before
+        summary = language.gettext(_SEPARATOR).join(
+            render(
+                language,
+                _FIELD_PROBLEM,
+                {"field": item["field"], "problem": _problem(language, error, item["problem"])},
+            )
+            for error, item in zip(self.errors, self.fields, strict=True)
+        )
+        return render(language, self.template, {"summary": summary})
+
+
+def _problem(language: PageLanguage, error: Mapping[str, Any], english: str) -> str:
+    """One field's problem in ``language``: ours if we know its type, else pydantic's."""
+    kind = str(error.get("type", ""))
+    context = {name: str(value) for name, value in (error.get("ctx") or {}).items()}
+    if kind == "value_error":
+        reason = context.get("error", "")
+        if reason in _CONTRACT_PROBLEMS:
+            return language.gettext(_CONTRACT_PROBLEMS[reason])
+        return english
+    template = _PROBLEMS.get(kind)
+    if template is None:
+        return english
+    if kind == "literal_error":  # "'a', 'b' or 'c'": the "or" is English
+        context["expected"] = context.get("expected", "").replace(" or ", ", ")
+    try:
+        return render(language, template, context) if context else language.gettext(template)
+    except (KeyError, IndexError):  # a context without the value the template names
+        return english
 
 
 async def _on_api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return envelope_response(request, exc.status_code, exc.payload(), headers=exc.headers)
+    payload = exc.payload(language_of(request))
+    return envelope_response(request, exc.status_code, payload, headers=exc.headers)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
@@ -303,20 +431,24 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
 async def _on_http_exception(request: Request, exc: Exception) -> Response:
     """Starlette's own errors (no such route, wrong method) in our envelope."""
     assert isinstance(exc, HTTPException)
+    if isinstance(exc, EnvelopedHTTPException):
+        return await _on_api_error(request, exc.error)
     code = _STATUS_CODES.get(exc.status_code, ErrorCode.INVALID_REQUEST)
+    where = {"method": request.method, "path": request.url.path}
     if exc.status_code == 404:
-        message = f"No route {request.method} {request.url.path}; the API lives under /v1."
+        message = N_("No route {method} {path}; the API lives under /v1.")
     elif exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
-        message = f"{request.method} is not allowed on {request.url.path}; use {allowed}."
+        where["allowed"] = (exc.headers or {}).get("Allow", "")
+        message = N_("{method} is not allowed on {path}; use {allowed}.")
     else:
-        message = str(exc.detail)
-    error = ApiError(exc.status_code, code, message, headers=exc.headers)
+        message, where = "{detail}", {"detail": str(exc.detail)}
+    error = ApiError(exc.status_code, code, message, headers=exc.headers, params=where)
     return await _on_api_error(request, error)
 
 
 def unavailable(message: str, retry_after: int = 1) -> ApiError:
-    """A 503 the client should retry (its retry policy honours ``Retry-After``)."""
+    """A 503 the client should retry (its retry policy honours ``Retry-After``);
+    ``message`` is marked for the catalogue where it is written."""
     return ApiError(
         503,
         ErrorCode.INTERNAL_ERROR,
@@ -329,8 +461,10 @@ def unavailable(message: str, retry_after: int = 1) -> ApiError:
 async def _on_store_unavailable(request: Request, exc: Exception) -> Response:
     logger.warning("database unavailable: %s", exc)
     error = unavailable(
-        "The sandbox's database is busy or unreachable for a moment; nothing was changed. "
-        "Retry shortly (with the same Idempotency-Key)."
+        N_(
+            "The sandbox's database is busy or unreachable for a moment; nothing was "
+            "changed. Retry shortly (with the same Idempotency-Key)."
+        )
     )
     return await _on_api_error(request, error)
 
@@ -339,8 +473,10 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
     error = ApiError(
         500,
         ErrorCode.INTERNAL_ERROR,
-        "The sandbox hit an unexpected error; it is logged on the server. "
-        "Retrying with the same Idempotency-Key is safe.",
+        N_(
+            "The sandbox hit an unexpected error; it is logged on the server. "
+            "Retrying with the same Idempotency-Key is safe."
+        ),
     )
     return await _on_api_error(request, error)
 

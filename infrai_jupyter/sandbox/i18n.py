@@ -1,7 +1,9 @@
-"""The language of the sandbox's pages: what the browser asks for, English by default.
+"""The language of the sandbox's answers: what the request asks for, English by default.
 
-Checkout and add-funds are pages a person opens in a browser, so they speak the
-language the browser's ``Accept-Language`` prefers among those the sandbox has:
+Checkout and add-funds are pages a person opens in a browser, and the ``/v1`` API's
+messages (``error.message``, an activation's ``notice``) are read by a person in a
+card, so both speak the language the request's ``Accept-Language`` prefers among those
+the sandbox has:
 English (the source text) and Simplified Chinese (``locale/zh_CN/LC_MESSAGES/
 infrai_sandbox.po``, kept by ``scripts/i18n.py``). The choice is made per request
 and handed to the page code as a :class:`PageLanguage`: there is no "current
@@ -21,12 +23,19 @@ be a runtime dependency for one header.
 
 Money keeps one format in every language (``$1,234.50``), so amounts are formatted
 by the page code, never by a translation.
+
+An API message is built as its English text (marked with :func:`N_`) and its
+parameters, and rendered in the request's language only when the answer is written
+(see ``envelopes.ApiError``). Codes, field names and ``details`` stay as they are: they
+are for programs. An idempotent replay returns the stored answer, in the words it was
+first given (see ``idempotency``).
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -132,6 +141,16 @@ def page_language(code: str) -> PageLanguage:
 def language_of(request: Request) -> PageLanguage:
     """The language to answer ``request`` in, from its ``Accept-Language``."""
     return page_language(negotiate(request.headers.get("accept-language")))
+
+
+ENGLISH_LANGUAGE = page_language(ENGLISH)
+"""English, for an answer written before (or without) a request to negotiate with."""
+
+
+def render(language: PageLanguage, message: str, params: Mapping[str, object]) -> str:
+    """``message`` (English, with ``{placeholders}``) in ``language``, filled from ``params``."""
+    translated = language.gettext(message)
+    return translated.format(**params) if params else translated
 
 
 def N_(message: str) -> str:

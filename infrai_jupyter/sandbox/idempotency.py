@@ -18,6 +18,12 @@ is taken over too; its own commit then fails the token check, so nothing runs tw
 Keys are stored hashed; responses are stored plainly, so nothing secret may be in one:
 the activation stores its response with the project key masked (see ``api``).
 
+A stored response keeps the words it was first given in: a replay asking in another
+language (``Accept-Language``) gets the stored answer as it was, since the replay's
+promise is "the first result", and the stored payload no longer knows which message
+and parameters made its text. Errors raised here (409, 422) are not stored, so they
+are said in each request's own language.
+
 A money-moving request (top-up, upgrade) without ``Idempotency-Key`` gets a derived one:
 a hash of the route and the canonical body, deduplicated for the shorter
 ``derived_key_window_seconds``. A client that retries a lost response without a key
@@ -49,6 +55,7 @@ from infrai_jupyter.contract import ErrorCode
 
 from .context import Sandbox
 from .envelopes import ApiError
+from .i18n import N_
 from .settings import SandboxSettings
 from .store import IdempotencyRecord, Instance, Store, StoreError, Transaction
 
@@ -177,16 +184,20 @@ def _replay_or_wait(
         raise ApiError(
             422,
             ErrorCode.IDEMPOTENCY_KEY_REUSED,
-            "This Idempotency-Key was already used with a different request body; "
-            "use a new key for a new request.",
+            N_(
+                "This Idempotency-Key was already used with a different request body; "
+                "use a new key for a new request."
+            ),
         )
     if record.state == "done" and record.response is not None and record.status_code:
         return StoredResponse(record.status_code, json.loads(record.response))
     holder_alive = is_alive(tx.get_instance(record.owner), settings, now)
     if holder_alive and now - record.created_at < settings.abandoned_after_seconds:
         raise _in_flight(
-            "A request with this Idempotency-Key is still being processed; "
-            "retry shortly to get its result."
+            N_(
+                "A request with this Idempotency-Key is still being processed; "
+                "retry shortly to get its result."
+            )
         )
     return None
 
@@ -236,8 +247,10 @@ def execute_once(
             current = tx.get_idempotency(request.scope, request.key_hash)
             if current is None or current.token != token:
                 raise _in_flight(
-                    "This request took too long and was superseded by a retry with the same "
-                    "Idempotency-Key; fetch the result by retrying."
+                    N_(
+                        "This request took too long and was superseded by a retry with the "
+                        "same Idempotency-Key; fetch the result by retrying."
+                    )
                 )
             response = operation(tx)
             stored = redact(response.payload) if redact else response.payload

@@ -17,16 +17,29 @@ from infrai_jupyter.contract import (
 from . import service
 from .context import Sandbox, add_funds_url, checkout_url
 from .envelopes import ApiError
+from .i18n import N_, PageLanguage
 from .store import Account, ProjectKey, Topup
 
 
-def activate_result(activation: service.Activation, base_url: str) -> ActivateResult:
+def money(amount_cents: int) -> str:
+    """``$1,234.50``: one format in every language, filled into a message, never translated."""
+    return f"${service.usd(amount_cents):,}"
+
+
+def activate_result(
+    activation: service.Activation, base_url: str, language: PageLanguage
+) -> ActivateResult:
+    """The activation's result; its ``notice`` is a sentence for a person, in ``language``."""
     if activation.trial_granted:
-        notice = f"Sandbox trial credit of ${service.usd(activation.trial_cents)} added."
+        notice = language.gettext(N_("Sandbox trial credit of {amount} added.")).format(
+            amount=money(activation.trial_cents)
+        )
     else:
-        notice = (
-            "No trial credit: this device already received one. "
-            "Add funds at checkout_url to use paid features."
+        notice = language.gettext(
+            N_(
+                "No trial credit: this device already received one. "
+                "Add funds at checkout_url to use paid features."
+            )
         )
     return ActivateResult(
         account_id=activation.account.account_id,
@@ -79,14 +92,22 @@ def insufficient_credit_error(shortfall: service.InsufficientCredit, base_url: s
     return ApiError(
         402,
         ErrorCode.INSUFFICIENT_CREDIT,
-        f"The {shortfall.tier} tier costs ${service.usd(price)} but the balance is "
-        f"${service.usd(account.balance_cents)}: add at least ${service.usd(missing)} and retry.",
+        N_(
+            "The {tier} tier costs {price} but the balance is {balance}: "
+            "add at least {missing} and retry."
+        ),
         {
             "tier": shortfall.tier,
             "required_usd": float(service.usd(price)),
             "balance_usd": float(service.usd(account.balance_cents)),
             "missing_usd": float(service.usd(missing)),
             "checkout_url": f"{add_funds_url(base_url, account)}?amount={service.usd(missing)}",
+        },
+        params={
+            "tier": shortfall.tier,
+            "price": money(price),
+            "balance": money(account.balance_cents),
+            "missing": money(missing),
         },
     )
 
@@ -97,6 +118,7 @@ def unknown_tier_error(sandbox: Sandbox, tier: str) -> ApiError:
     return ApiError(
         422,
         ErrorCode.VALIDATION_ERROR,
-        f"Invalid target_tier: unknown tier {tier!r}; valid tiers are {', '.join(valid)}.",
+        N_("Invalid target_tier: unknown tier {tier}; valid tiers are {valid}."),
         {"fields": [{"field": "target_tier", "problem": "unknown tier"}], "valid_tiers": valid},
+        params={"tier": repr(tier), "valid": ", ".join(valid)},
     )
