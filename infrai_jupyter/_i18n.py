@@ -128,6 +128,12 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return translations(current_language()).ngettext(singular, plural, count)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` as meant in ``context`` (one English word, two Chinese ones: the
+    top-up itself, "充值", and the label of its id, "充值单号")."""
+    return translations(current_language()).pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for the catalogue without translating it yet (see module doc)."""
     return message

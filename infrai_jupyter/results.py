@@ -21,7 +21,7 @@ from pydantic import BaseModel, BeforeValidator, PrivateAttr
 from typing_extensions import Self
 
 from . import contract
-from ._i18n import N_, gettext
+from ._i18n import N_, gettext, pgettext
 from .contract import HOSTED_BASE_URL, PROJECT_KEY_PREFIX, ApiKey, Metadata, mask_key
 from .contract.keys import check_key
 from .display import (
@@ -270,7 +270,7 @@ class TopupRecord(Result, contract.TopupRecord):
             kind="topup",
             title=gettext("Top-up"),
             hero=format_usd(self.amount_usd),
-            fields=(CardField(gettext("Top-up"), self.topup_id, "code"),),
+            fields=(CardField(pgettext("id label", "Top-up"), self.topup_id, "code"),),
             links=links,
             notes=(gettext("Pay on the checkout page; the balance updates once you have paid."),)
             if pending
@@ -300,7 +300,12 @@ class TopupList(Result, contract.TopupList):
             kind="topups",
             title=gettext("Top-ups"),
             table=CardTable(
-                (gettext("Top-up"), gettext("Amount"), gettext("Status"), _created_heading()),
+                (
+                    pgettext("id label", "Top-up"),
+                    gettext("Amount"),
+                    gettext("Status"),
+                    _created_heading(),
+                ),
                 rows,
                 gettext("No top-ups yet."),
                 code_columns=(0,),

@@ -100,8 +100,9 @@ def extract(domain: Domain) -> Catalog:
         keywords=DEFAULT_KEYWORDS,
         directory_filter=keep_dir,
     )
-    for filename, lineno, message, comments, _context in found:
-        template.add(message, locations=[(filename, lineno)], auto_comments=comments)
+    for filename, lineno, message, comments, context in found:
+        where = [(filename, lineno)]
+        template.add(message, locations=where, auto_comments=comments, context=context)
     return template
 
 
@@ -160,7 +161,7 @@ def problems() -> list[str]:
     """Everything that would show a user English (or a broken sentence) in a catalogue."""
     found: list[str] = []
     for domain in DOMAINS:
-        wanted = {message.id for message in extract(domain) if message.id}
+        wanted = {(message.id, message.context) for message in extract(domain) if message.id}
         for language in LANGUAGES:
             found += _catalog_problems(domain, language, wanted)
     return found
@@ -173,16 +174,16 @@ def _catalog_problems(domain: Domain, language: str, wanted: set[Any]) -> list[s
         return [f"{where}: missing; run scripts/i18n.py update"]
     catalog = read_catalog(path)
     found = []
-    for message_id in sorted(wanted, key=str):
-        message = catalog.get(message_id)
+    for message_id, context in sorted(wanted, key=str):
+        message = catalog.get(message_id, context)
         if message is None:
             found.append(f"{where}: not in the catalogue: {message_id!r}")
         elif message.fuzzy or not _translated(message.string):
-            found.append(f"{where}: no translation for {message_id!r}")
+            found.append(f"{where}: no translation for {message_id!r} ({context or 'no context'})")
         elif _placeholders(message.id) != _placeholders(message.string):
             found.append(f"{where}: placeholders differ for {message_id!r}")
     for message in catalog:
-        if message.id and message.id not in wanted:
+        if message.id and (message.id, message.context) not in wanted:
             found.append(f"{where}: no longer in the code: {message.id!r}")
     mo_path = domain.mo_path(language)
     if not mo_path.exists() or mo_path.read_bytes() != compiled(catalog):
