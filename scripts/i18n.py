@@ -1,7 +1,8 @@
 """Keep the message catalogues in step with the code: ``i18n.py update|compile|check``.
 
 Two gettext domains, each with its own catalogue folder, because the sandbox shares
-nothing but the contract with the rest of the package:
+nothing but the contract with the rest of the package (the contract's few messages, an
+amount's refusals, are in both):
 
 - ``infrai_jupyter``: cards, error cards and hints, the form, the magics' help;
 - ``infrai_sandbox``: the sandbox's own pages (checkout, add funds).
@@ -28,7 +29,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_python
+from babel.messages.extract import (
+    DEFAULT_KEYWORDS,
+    extract_from_dir,
+    extract_from_file,
+    extract_python,
+)
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -46,6 +52,7 @@ class Domain:
     source: Path
     locale_dir: Path
     skip_dirs: tuple[str, ...] = ()
+    shared_files: tuple[Path, ...] = ()  # files outside ``source`` whose messages it shows
 
     def po_path(self, language: str) -> Path:
         return self.locale_dir / language / "LC_MESSAGES" / f"{self.name}.po"
@@ -56,7 +63,12 @@ class Domain:
 
 DOMAINS = (
     Domain("infrai_jupyter", PACKAGE, PACKAGE / "locale", skip_dirs=("sandbox",)),
-    Domain("infrai_sandbox", PACKAGE / "sandbox", PACKAGE / "sandbox" / "locale"),
+    Domain(
+        "infrai_sandbox",
+        PACKAGE / "sandbox",
+        PACKAGE / "sandbox" / "locale",
+        shared_files=(PACKAGE / "contract" / "money.py",),  # why an amount is refused
+    ),
 )
 
 
@@ -103,6 +115,12 @@ def extract(domain: Domain) -> Catalog:
     for filename, lineno, message, comments, context in found:
         where = [(filename, lineno)]
         template.add(message, locations=where, auto_comments=comments, context=context)
+    for path in domain.shared_files:
+        for lineno, message, comments, context in extract_from_file(
+            extract_python, path, keywords=DEFAULT_KEYWORDS
+        ):
+            where = [(str(path.relative_to(PACKAGE)), lineno)]
+            template.add(message, locations=where, auto_comments=comments, context=context)
     return template
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from types import MappingProxyType
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, PlainSerializer
@@ -43,6 +44,28 @@ AmountReason = Literal[
     "fraction_of_cent",
 ]
 """Why an amount was refused, as a stable code a caller can say in the user's language."""
+
+
+def N_(message: str) -> str:  # the catalogues' marker, as gettext names it
+    """Mark ``message`` for the catalogues: ``scripts/i18n.py`` extracts it into the
+    package's and the sandbox's, whose code translates it; the contract speaks English."""
+    return message
+
+
+AMOUNT_MESSAGES: Mapping[AmountReason, str] = MappingProxyType(
+    {
+        "not_a_number_type": N_("An amount must be a number of dollars such as 25, not {value}."),
+        "empty": N_("Enter an amount in dollars, such as 25."),
+        "not_a_number": N_("{value} is not a number of dollars; enter one such as 25 or 9.99."),
+        "not_finite": N_("{value} is not an amount of dollars; enter a number such as 25."),
+        "below_minimum": N_("The amount must be at least {minimum}."),
+        "above_maximum": N_("The amount can be at most {maximum}."),
+        "too_large": N_("{value} is too large an amount of dollars."),
+        "fraction_of_cent": N_("Use at most 2 decimals (whole cents), such as 9.99."),
+    }
+)
+"""Each refusal's sentence, with ``{placeholders}`` for the error's ``params``: the
+contract's own English, and the catalogue message its callers show translated."""
 
 
 class AmountError(ValueError):
@@ -84,48 +107,32 @@ def parse_amount(
     ``NaN``/``inf``, fractions of a cent, and anything outside ``minimum..maximum``.
     """
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-        shown = {"value": _shorten(repr(value))}
-        raise AmountError(
-            f"An amount must be a number of dollars such as 25, not {shown['value']}.",
-            "not_a_number_type",
-            shown,
-        )
+        raise _refused("not_a_number_type", value=_shorten(repr(value)))
     text = (repr(value) if isinstance(value, float) else str(value)).strip()
     text = text.removeprefix("$").strip()
     if not text:
-        raise AmountError("Enter an amount in dollars, such as 25.", "empty")
-    quoted = {"value": _quote(text)}
+        raise _refused("empty")
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise AmountError(
-            f"{quoted['value']} is not a number of dollars; enter one such as 25 or 9.99.",
-            "not_a_number",
-            quoted,
-        ) from None
+        raise _refused("not_a_number", value=_quote(text)) from None
     if not amount.is_finite():
-        raise AmountError(
-            f"{quoted['value']} is not an amount of dollars; enter a number such as 25.",
-            "not_finite",
-            quoted,
-        )
+        raise _refused("not_finite", value=_quote(text))
     if amount < minimum:
-        limit = {"minimum": _usd(minimum)}
-        raise AmountError(
-            f"The amount must be at least {limit['minimum']}.", "below_minimum", limit
-        )
+        raise _refused("below_minimum", minimum=_usd(minimum))
     if maximum is not None and amount > maximum:
-        limit = {"maximum": _usd(maximum)}
-        raise AmountError(f"The amount can be at most {limit['maximum']}.", "above_maximum", limit)
+        raise _refused("above_maximum", maximum=_usd(maximum))
     try:
         in_cents = amount.quantize(CENT)
     except InvalidOperation:  # more digits than a Decimal holds in cents (1e27 and up)
-        raise AmountError(
-            f"{quoted['value']} is too large an amount of dollars.", "too_large", quoted
-        ) from None
+        raise _refused("too_large", value=_quote(text)) from None
     if amount != in_cents:
-        raise AmountError("Use at most 2 decimals (whole cents), such as 9.99.", "fraction_of_cent")
+        raise _refused("fraction_of_cent")
     return in_cents
+
+
+def _refused(reason: AmountReason, **params: str) -> AmountError:
+    return AmountError(AMOUNT_MESSAGES[reason].format(**params), reason, params)
 
 
 def _usd(amount: Decimal) -> str:

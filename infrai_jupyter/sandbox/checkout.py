@@ -37,11 +37,11 @@ from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from infrai_jupyter.contract.money import AmountError, AmountReason, parse_amount
+from infrai_jupyter.contract.money import AMOUNT_MESSAGES, AmountError, parse_amount
 
 from . import admin, service
 from .context import Sandbox, checkout_location, path_prefix, sandbox_of
-from .i18n import N_, PageLanguage, language_of
+from .i18n import PageLanguage, language_of
 from .store import Account, Topup
 
 PRESET_AMOUNTS = ("5", "10", "25", "50")
@@ -81,19 +81,6 @@ _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
     "frame-ancestors 'none'",
 }
-
-
-_AMOUNT_MESSAGES: dict[AmountReason, str] = {
-    "not_a_number_type": N_("An amount must be a number of dollars such as 25, not {value}."),
-    "empty": N_("Enter an amount in dollars, such as 25."),
-    "not_a_number": N_("{value} is not a number of dollars; enter one such as 25 or 9.99."),
-    "not_finite": N_("{value} is not an amount of dollars; enter a number such as 25."),
-    "below_minimum": N_("The amount must be at least {minimum}."),
-    "above_maximum": N_("The amount can be at most {maximum}."),
-    "too_large": N_("{value} is too large an amount of dollars."),
-    "fraction_of_cent": N_("Use at most 2 decimals (whole cents), such as 9.99."),
-}
-"""The contract's refusals of an amount (it speaks English only), as catalogue messages."""
 
 
 def _dollars(amount_cents: int) -> str:
@@ -258,7 +245,7 @@ def _declined_page(language: PageLanguage, sandbox: Sandbox, topup: Topup) -> HT
 
 def _amount_problem(language: PageLanguage, error: AmountError) -> str:
     """Why the typed amount was refused, in ``language`` (the contract says it in English)."""
-    message = _AMOUNT_MESSAGES.get(error.reason)
+    message = AMOUNT_MESSAGES.get(error.reason)
     if message is None:  # a reason added to the contract after this table
         return str(error)
     return language.gettext(message).format(**error.params)

@@ -7,8 +7,14 @@ from typing import get_args
 
 import pytest
 
-from infrai_jupyter.contract.money import TOPUP_MAX_USD, AmountError, AmountReason, parse_amount
-from infrai_jupyter.sandbox.checkout import _AMOUNT_MESSAGES, _amount_problem
+from infrai_jupyter.contract.money import (
+    AMOUNT_MESSAGES,
+    TOPUP_MAX_USD,
+    AmountError,
+    AmountReason,
+    parse_amount,
+)
+from infrai_jupyter.sandbox.checkout import _amount_problem
 from infrai_jupyter.sandbox.i18n import (
     ENGLISH,
     SIMPLIFIED_CHINESE,
@@ -84,7 +90,7 @@ def test_each_language_has_its_own_catalogue_and_tags() -> None:
     "typed", [None, "", "abc", "nan", "0", "20000", "1e30", "12.345", "x" * 100]
 )
 def test_refused_amounts_say_the_contracts_english_and_have_chinese(typed: object) -> None:
-    """The add-funds page's table of the contract's refusals cannot drift from the contract."""
+    """The add-funds page says the contract's own refusal: in English its very words."""
     with pytest.raises(AmountError) as refused:
         parse_amount(typed, maximum=None if typed == "1e30" else TOPUP_MAX_USD)
     error = refused.value
@@ -96,4 +102,4 @@ def test_refused_amounts_say_the_contracts_english_and_have_chinese(typed: objec
 
 
 def test_every_refusal_the_contract_names_has_a_message() -> None:
-    assert set(_AMOUNT_MESSAGES) == set(get_args(AmountReason))
+    assert set(AMOUNT_MESSAGES) == set(get_args(AmountReason))
