@@ -20,6 +20,7 @@ NOTEBOOKS: dict[str, frozenset[str]] = {
     "01_quickstart.ipynb": frozenset({"upgrade-402"}),
     "02_python_and_async.ipynb": frozenset({"error-unhandled"}),
     "03_classroom.ipynb": frozenset({"after-reset"}),
+    "04_zh_quickstart.ipynb": frozenset({"upgrade-402"}),
 }
 
 

@@ -145,10 +145,37 @@ def check_classroom(notebook: nbformat.NotebookNode) -> None:
     assert "Stopped: True" in _text(notebook, "stop")
 
 
+def check_zh_quickstart(notebook: nbformat.NotebookNode) -> None:
+    """The quickstart in Chinese: top up and pay, the 402 card for team, and a clean stop."""
+    assert "沙盒正在运行" in _html(notebook, "sandbox-start")
+    activated = _html(notebook, "activate")
+    assert "已激活" in activated and "ifr_pk_proj_…" in activated
+    assert "$2.00" in _html(notebook, "balance-card")
+    assert "待支付" in _html(notebook, "topup-amount")
+    assert "已点击“支付”。支付页面返回状态码 303" in _text(notebook, "pay")
+    assert "$27.00" in _html(notebook, "balance-after")
+
+    card = _html(notebook, "upgrade-402")
+    assert "余额不足" in card and "INSUFFICIENT_CREDIT" in card and "$72.00" in card
+    error = _error(notebook, "upgrade-402")
+    assert error.ename == "InfraiCellError"
+    assert len(error.traceback) == 1, "the card explains; the traceback is one line"
+
+    form = _cell(notebook, "topup-form").outputs
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in form)
+    assert "项目密钥" in _html(notebook, "keys")
+    assert "account.tier.upgrade" in _html(notebook, "usage")
+    assert "balance: $27.00 USD" in _text(notebook, "python-balance")
+    assert "类型是 Decimal" in _text(notebook, "python-balance")
+    assert "没有再新建一个" in _text(notebook, "python-activate")
+    assert "沙盒已停止" in _html(notebook, "sandbox-stop")
+
+
 LESSONS: dict[str, Callable[[nbformat.NotebookNode], None]] = {
     "01_quickstart.ipynb": check_quickstart,
     "02_python_and_async.ipynb": check_python_and_async,
     "03_classroom.ipynb": check_classroom,
+    "04_zh_quickstart.ipynb": check_zh_quickstart,
 }
 
 
