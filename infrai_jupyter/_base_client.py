@@ -55,6 +55,7 @@ from .credentials import (
     resolve_config,
     save_activation,
 )
+from .display import key_source_label
 from .errors import (
     AccountExistsError,
     APIConnectionError,
@@ -435,7 +436,7 @@ class BaseClient(Generic[HttpT]):
                 "It stays in use; activating again would start another, empty one. To make "
                 "another on purpose: infra.activate(new_account=True) or %infrai_activate "
                 "--new (every key stays kept in ~/.infrai/credentials)."
-            ).format(base_url=self.base_url, account=named, source=source),
+            ).format(base_url=self.base_url, account=named, source=key_source_label(source)),
             masked_key=mask_key(key),
             base_url=self.base_url,
             account_id=account_id,

@@ -23,7 +23,13 @@ from .error_card import (
 )
 from .html import render_html
 from .links import is_safe_link
-from .session_card import SandboxChange, joined_card, sandbox_card, session_card
+from .session_card import (
+    SandboxChange,
+    joined_card,
+    key_source_label,
+    sandbox_card,
+    session_card,
+)
 from .text import render_markdown, render_text
 from .view import CardView, StatusLine, format_usd, origin_of, redact
 
@@ -45,6 +51,7 @@ __all__ = [
     "format_usd",
     "is_safe_link",
     "joined_card",
+    "key_source_label",
     "missing_credit",
     "not_signed_in_card",
     "origin_of",
