@@ -28,7 +28,7 @@ def test_public_surface_is_locked() -> None:
         *("Card", "CardField", "CardFooter", "CardLink", "CardTable", "CardView"),
         *("NO_KEY_MESSAGE", "SandboxChange", "StatusLine", "Tone"),
         *("amount_message", "clean_text", "error_card", "error_line", "format_usd"),
-        *("is_safe_link", "joined_card"),
+        *("is_safe_link", "joined_card", "key_source_label"),
         *("missing_credit", "not_signed_in_card", "origin_of", "redact", "render_html"),
         *("render_markdown", "render_text", "sandbox_card", "session_card", "topup_command"),
     }
