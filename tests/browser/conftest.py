@@ -186,16 +186,28 @@ def jupyter_lab(
 
 
 @pytest.fixture
-def page(request: pytest.FixtureRequest, browser: Browser, artifacts_dir: Path) -> Iterator[Page]:
+def browser_locale() -> tuple[str, str]:
+    """The browser's language and time zone; a module overrides it to be someone else."""
+    return "en-US", "UTC"
+
+
+@pytest.fixture
+def page(
+    request: pytest.FixtureRequest,
+    browser: Browser,
+    artifacts_dir: Path,
+    browser_locale: tuple[str, str],
+) -> Iterator[Page]:
     """A fresh context and page; on failure saves a screenshot, console log and trace."""
     expect.set_options(timeout=UI_TIMEOUT_MS)
+    locale, timezone_id = browser_locale
     context = browser.new_context(
         viewport=VIEWPORT,
         device_scale_factor=1,
         color_scheme="light",
         reduced_motion="reduce",
-        locale="en-US",
-        timezone_id="UTC",
+        locale=locale,
+        timezone_id=timezone_id,
     )
     context.set_default_timeout(UI_TIMEOUT_MS)
     context.set_default_navigation_timeout(60_000)

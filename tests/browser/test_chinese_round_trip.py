@@ -19,46 +19,20 @@ the sandbox's ``infrai_sandbox.po``), not guesses. Screenshots of each step go t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, expect
 
-from .conftest import VIEWPORT, _failed
-from .lab import UI_TIMEOUT_MS, LabNotebook, safe_name
+from .lab import LabNotebook
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(request: pytest.FixtureRequest, browser: Browser, artifacts_dir: Path) -> Iterator[Page]:
-    """The harness's page, but a Chinese browser: ``locale="zh-CN"`` (the ``lab`` fixture
-    drives it). On failure every open page and a Playwright trace go to artifacts."""
-    expect.set_options(timeout=UI_TIMEOUT_MS)
-    context = browser.new_context(
-        viewport=VIEWPORT,
-        device_scale_factor=1,
-        color_scheme="light",
-        reduced_motion="reduce",
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-    )
-    context.set_default_timeout(UI_TIMEOUT_MS)
-    context.set_default_navigation_timeout(60_000)
-    context.tracing.start(screenshots=True, snapshots=True)
-    try:
-        yield context.new_page()
-    finally:
-        if _failed(request):
-            stem = artifacts_dir / f"failed-{safe_name(request.node.nodeid)}"
-            for i, open_page in enumerate(context.pages):
-                if not open_page.is_closed():
-                    open_page.screenshot(path=f"{stem}-page{i}.png", full_page=True, timeout=10_000)
-            context.tracing.stop(path=f"{stem}-trace.zip")
-        else:
-            context.tracing.stop()
-        context.close()
+def browser_locale() -> tuple[str, str]:
+    """A Chinese browser (the ``page`` and ``lab`` fixtures of the harness drive it)."""
+    return "zh-CN", "Asia/Shanghai"
 
 
 def _card(output: Locator, kind: str) -> Locator:
