@@ -169,10 +169,13 @@ def _in_flight(message: str) -> ApiError:
 
 
 def _replay_or_wait(
-    tx: Transaction, settings: SandboxSettings, request: IdempotentRequest, now: float
+    tx: Transaction,
+    settings: SandboxSettings,
+    request: IdempotentRequest,
+    record: IdempotencyRecord | None,
+    now: float,
 ) -> StoredResponse | None:
     """The stored answer, a 409 while a live holder works, or None: go ahead and run."""
-    record = tx.get_idempotency(request.scope, request.key_hash)
     window = (
         settings.derived_key_window_seconds
         if request.derived
@@ -231,8 +234,11 @@ def execute_once(
         with store.transaction() as tx:
             return operation(tx), False
     with store.transaction() as tx:
+        record = tx.get_idempotency(request.scope, request.key_hash)
+        # The clock is read once the key is ours: a request that queued behind another's
+        # reservation must not see that reservation as made in its own future.
         now = clock()
-        replay = _replay_or_wait(tx, settings, request, now)
+        replay = _replay_or_wait(tx, settings, request, record, now)
         if replay is not None:
             return replay, True
         token = secrets.token_hex(16)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import httpx
 
-from infrai_jupyter.contract import ErrorCode
+from infrai_jupyter.contract import ErrorCode, TopupRequest
+from infrai_jupyter.sandbox.idempotency import identify
+from infrai_jupyter.sandbox.store import IdempotencyRecord, open_store
 
 from .conftest import (
     Account,
@@ -199,6 +202,56 @@ def test_a_stuck_holder_is_superseded_and_its_late_commit_is_refused(
         error = error_of(superseded, 409, ErrorCode.IDEMPOTENCY_KEY_IN_USE)
         assert "superseded" in error["message"]
         assert len(_topups(client, account)) == 1
+
+
+def test_a_retry_that_waited_for_the_key_judges_the_holder_after_waiting(
+    sandbox_factory: SandboxFactory,
+) -> None:
+    """A retry that waited for the key's lock judges the holder's age after the wait.
+
+    Another connection holds the key (PostgreSQL's advisory lock, SQLite's write lock)
+    while the retry arrives, then reserves it for a live instance and commits. Every
+    reservation counts as abandoned at once, so the retry must take it over: 200, not
+    a 409 that says the holder is still working.
+    """
+    sandbox = sandbox_factory(abandoned_after_seconds=0)
+    holder_store = open_store(sandbox.settings.database)
+    holder_store.open()
+    try:
+        with (
+            httpx.Client(base_url=sandbox.url, timeout=30) as client,
+            ThreadPoolExecutor(1) as pool,
+        ):
+            account = activate(client)
+            headers = {**account.headers, "Idempotency-Key": "queued"}
+            held = identify(
+                f"account:{account.account_id}",
+                "account.topup",
+                TopupRequest(amount_usd=7),
+                "queued",
+            )
+            assert held is not None
+            with holder_store.transaction() as tx:
+                assert tx.get_idempotency(held.scope, held.key_hash) is None
+                retry = pool.submit(client.post, TOPUP, json={"amount_usd": 7}, headers=headers)
+                time.sleep(0.5)  # the retry is now waiting for the key
+                assert not retry.done()
+                live_owner = tx.list_instances()[0].instance_id
+                tx.put_idempotency(
+                    IdempotencyRecord(
+                        held.scope,
+                        held.key_hash,
+                        held.request_hash,
+                        "holder",
+                        live_owner,
+                        "in_flight",
+                        time.time(),
+                    )
+                )
+            assert data_of(retry.result())["amount_usd"] == 7
+            assert len(_topups(client, account)) == 1
+    finally:
+        holder_store.close()
 
 
 def test_two_servers_on_one_database_share_the_reservation(
