@@ -142,8 +142,8 @@ def compiled(catalog: Catalog) -> bytes:
     return buffer.getvalue()
 
 
-def update() -> None:
-    for domain in DOMAINS:
+def update(domains: tuple[Domain, ...] = DOMAINS) -> None:
+    for domain in domains:
         template = extract(domain)
         for language in LANGUAGES:
             path = domain.po_path(language)
@@ -168,8 +168,8 @@ def _new_catalog(domain: Domain, language: str) -> Catalog:
     )
 
 
-def compile_all() -> None:
-    for domain in DOMAINS:
+def compile_all(domains: tuple[Domain, ...] = DOMAINS) -> None:
+    for domain in domains:
         for language in LANGUAGES:
             catalog = read_catalog(domain.po_path(language))
             domain.mo_path(language).write_bytes(compiled(catalog))
@@ -221,11 +221,18 @@ def _placeholders(text: str | tuple[str, ...]) -> set[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["update", "compile", "check"])
-    command = parser.parse_args().command
+    parser.add_argument(
+        "--domain",
+        choices=[domain.name for domain in DOMAINS],
+        help="update or compile only this catalogue (default: both)",
+    )
+    arguments = parser.parse_args()
+    command = arguments.command
+    domains = tuple(d for d in DOMAINS if arguments.domain in (None, d.name))
     if command == "update":
-        update()
+        update(domains)
     elif command == "compile":
-        compile_all()
+        compile_all(domains)
     else:
         issues = problems()
         print("\n".join(issues) or "catalogues complete")
