@@ -51,7 +51,7 @@ from .credentials import (
     active_account,
     checked_key,
     device_fingerprint,
-    kept_account_id,
+    kept_account,
     resolve_config,
     save_activation,
 )
@@ -422,7 +422,8 @@ class BaseClient(Generic[HttpT]):
                 )
         if key is None:
             return
-        account_id = kept_account_id(key)
+        kept = kept_account(key)
+        account_id = kept.account_id if kept else ""
         named = (
             gettext("account {account_id}, key {key}").format(
                 account_id=account_id, key=mask_key(key)
@@ -431,15 +432,13 @@ class BaseClient(Generic[HttpT]):
             else mask_key(key)
         )
         raise AccountExistsError(
-            gettext(
-                "This session already has an account on {base_url}: {account} (from {source}). "
-                "It stays in use; activating again would start another, empty one. To make "
-                "another on purpose: infra.activate(new_account=True) or %infrai_activate "
-                "--new (every key stays kept in ~/.infrai/credentials)."
-            ).format(base_url=self.base_url, account=named, source=key_source_label(source)),
+            _second_account_message(kept is not None).format(
+                base_url=self.base_url, account=named, source=key_source_label(source)
+            ),
             masked_key=mask_key(key),
             base_url=self.base_url,
             account_id=account_id,
+            kept=kept is not None,
         )
 
     def _adopt(self, result: ActivateResult, write: bool) -> None:
@@ -470,6 +469,24 @@ class BaseClient(Generic[HttpT]):
 
     def _is_hosted(self) -> bool:
         return self.base_url.rstrip("/") == HOSTED_BASE_URL
+
+
+def _second_account_message(kept: bool) -> str:
+    """Why activating again is refused, ending on what replacing this key would cost."""
+    if kept:
+        return gettext(
+            "This session already has an account on {base_url}: {account} (from {source}). "
+            "It stays in use; activating again would start another, empty one. To make "
+            "another on purpose: infra.activate(new_account=True) or %infrai_activate "
+            "--new (every key stays kept in ~/.infrai/credentials)."
+        )
+    return gettext(
+        "This session already has an account on {base_url}: {account} (from {source}). "
+        "It stays in use; activating again would start another, empty one. Its key is "
+        "not kept in ~/.infrai/credentials, so this session forgets it once replaced. To "
+        "make another on purpose: infra.activate(new_account=True) or %infrai_activate "
+        "--new."
+    )
 
 
 _CAPABILITY = "infrai.capability"  # a request extension naming the route, for the ledger

@@ -331,16 +331,25 @@ class AccountExistsError(InfraiError):
     An anonymous account's key is the account, so a silent second activation would
     leave the first (and its money) behind; ``new_account=True`` makes another on
     purpose. ``masked_key``, ``account_id`` ("" when unknown) and ``base_url`` name the
-    account that stays in use.
+    account that stays in use; ``kept`` says whether its key is kept on this computer
+    (false for an environment key, a sandbox's or one activated without writing), since
+    only a kept key survives being replaced.
     """
 
     def __init__(
-        self, message: str, *, masked_key: str, base_url: str, account_id: str = ""
+        self,
+        message: str,
+        *,
+        masked_key: str,
+        base_url: str,
+        account_id: str = "",
+        kept: bool = True,
     ) -> None:
         super().__init__(message)
         self.masked_key = masked_key
         self.base_url = base_url
         self.account_id = account_id
+        self.kept = kept
 
 
 class MissingKeyError(InfraiError):

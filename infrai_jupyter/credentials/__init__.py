@@ -51,7 +51,7 @@ from ._resolve import ResolvedConfig, resolve_config
 from ._store import (
     active_account,
     forget_account,
-    kept_account_id,
+    kept_account,
     list_accounts,
     load_credentials,
     save_activation,
@@ -71,7 +71,7 @@ __all__ = [
     "credentials_path",
     "device_fingerprint",
     "forget_account",
-    "kept_account_id",
+    "kept_account",
     "list_accounts",
     "load_credentials",
     "resolve_config",

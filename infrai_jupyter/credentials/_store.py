@@ -47,13 +47,14 @@ def active_account(base_url: str, path: Path | None = None) -> StoredCredentials
     return active_for(list_accounts(path), base_url)
 
 
-def kept_account_id(api_key: str, path: Path | None = None) -> str:
-    """The account id kept with ``api_key``; "" when unknown or the file cannot be read."""
+def kept_account(api_key: str, path: Path | None = None) -> StoredCredentials | None:
+    """The kept account whose key is ``api_key``; None when it is not kept on this
+    computer (an environment key, a sandbox's, ``--no-write``) or the file cannot be read."""
     try:
         kept = list_accounts(path)
     except CredentialsError:
-        return ""
-    return next((e.credentials.account_id for e in kept if e.credentials.api_key == api_key), "")
+        return None
+    return next((e.credentials for e in kept if e.credentials.api_key == api_key), None)
 
 
 def load_document(path: Path | None) -> tuple[StoredCredentials, list[KeptAccount]] | None:

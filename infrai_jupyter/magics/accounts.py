@@ -49,8 +49,8 @@ class InfraiAccountMagics(Magics):
         args = parse_argstring(self.infrai_accounts, _without_comment(line))
         if args.use is not None:
             self.core._call(lambda: _default.account.switch(args.use))
-        in_use = self.core._call(self.core.session.client).config.api_key
-        return CardView(self.core._call(lambda: accounts_card(in_use)))
+        session = self.core._call(self.core.session.client).config
+        return CardView(self.core._call(lambda: accounts_card(session)))
 
     @magic_arguments()
     @argument("--save", action="store_true", help=N_("Also keep the key in ~/.infrai/credentials."))

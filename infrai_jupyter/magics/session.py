@@ -83,6 +83,34 @@ def _price(item: tuple[str, Decimal]) -> Decimal:
     return item[1]
 
 
+def _kept_account_message(kept: bool, amount: str | None) -> str:
+    """The refused second activation's card text, one whole sentence per case so each
+    language orders it its own way: with or without the balance, with or without the
+    key kept on this computer (a sandbox's never is)."""
+    if amount is None:
+        if kept:
+            return gettext(
+                "This session keeps its account {account}. Its balance cannot be read "
+                "right now. Activating again would start another, empty one; every key "
+                "stays kept."
+            )
+        return gettext(
+            "This session keeps its account {account}. Its balance cannot be read right "
+            "now. Activating again would start another, empty one, and this key is not "
+            "kept on this computer: the session forgets it once replaced."
+        )
+    if kept:
+        return gettext(
+            "This session keeps its account {account}. Its balance: {amount}. "
+            "Activating again would start another, empty one; every key stays kept."
+        )
+    return gettext(
+        "This session keeps its account {account}. Its balance: {amount}. Activating "
+        "again would start another, empty one, and this key is not kept on this "
+        "computer: the session forgets it once replaced."
+    )
+
+
 class Session:
     """One notebook session's connection: what every magic talks through."""
 
@@ -276,18 +304,7 @@ class Session:
                 f"{error.account_id} ({error.masked_key})" if error.account_id else error.masked_key
             )
             amount = self._balance()
-            if amount is None:
-                message = gettext(
-                    "This session keeps its account {account}. Its balance cannot be read "
-                    "right now. Activating again would start another, empty one; every key "
-                    "stays kept."
-                )
-            else:
-                message = gettext(
-                    "This session keeps its account {account}. Its balance: {amount}. "
-                    "Activating again would start another, empty one; every key stays kept."
-                )
-            return message.format(account=named, amount=amount)
+            return _kept_account_message(error.kept, amount).format(account=named, amount=amount)
         return None
 
     def _balance(self) -> str | None:

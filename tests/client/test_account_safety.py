@@ -67,6 +67,23 @@ def test_a_key_saved_by_another_kernel_also_stops_a_second_activation(
     assert recorder.requests == []
 
 
+def test_a_refusal_says_whether_the_key_in_use_would_survive_being_replaced(
+    sandbox: SandboxServer, home: Path
+) -> None:
+    with InfraiClient(base_url=sandbox.url) as client:
+        client.activate(write_credentials=False)
+        with pytest.raises(
+            AccountExistsError, match=r"not kept in ~/\.infrai/credentials"
+        ) as unkept:
+            client.activate()
+        assert unkept.value.kept is False
+        assert "every key stays kept" not in str(unkept.value)
+        client.activate(new_account=True)  # this one is saved
+        with pytest.raises(AccountExistsError, match="every key stays kept") as kept:
+            client.activate()
+        assert kept.value.kept is True
+
+
 def test_forgetting_the_account_in_use_leaves_the_session_without_a_key(
     session: SandboxServer,
 ) -> None:

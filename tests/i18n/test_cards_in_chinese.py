@@ -27,7 +27,7 @@ from infrai_jupyter._base_client import deadline_error
 from infrai_jupyter._client import InfraiClient
 from infrai_jupyter._usage import UsageEntry, UsageLedger
 from infrai_jupyter.contract import Metadata
-from infrai_jupyter.credentials import StoredCredentials, write_credentials
+from infrai_jupyter.credentials import ResolvedConfig, StoredCredentials, write_credentials
 from infrai_jupyter.credentials._format import parse
 from infrai_jupyter.display import (
     Card,
@@ -167,7 +167,13 @@ RESULT_CARDS: dict[str, Callable[[], Card]] = {
     "not signed in": lambda: not_signed_in_card(
         base_url=BASE_URL, origin="hosted", commands=("%infrai_activate", "%infrai_login")
     ),
-    "no kept accounts": lambda: accounts_card(None),
+    "no kept accounts": lambda: accounts_card(ResolvedConfig(None, "none", BASE_URL)),
+    "a sandbox key in use, not kept": lambda: accounts_card(
+        ResolvedConfig(KEY, "activation", "http://127.0.0.1:9")
+    ),
+    "an environment key in use": lambda: accounts_card(
+        ResolvedConfig(KEY, "INFRAI_API_KEY", "http://127.0.0.1:9")
+    ),
 }
 
 
@@ -384,9 +390,10 @@ def kept_account(tmp_path: Path) -> Iterator[None]:
 
 def test_the_kept_accounts_card_speaks_chinese(kept_account: None) -> None:
     with _i18n.language("zh-CN"):
-        text = _all_formats(accounts_card(KEY))
+        text = _all_formats(accounts_card(ResolvedConfig(KEY, "argument", "http://127.0.0.1:9")))
     _assert_chinese(text)
     assert "正在使用" in text and "无法连接" in text
+    assert "未保存" not in text  # the key in use is the kept one
 
 
 def test_the_upgrade_outcome_speaks_chinese_with_money_as_everywhere() -> None:

@@ -230,6 +230,9 @@ ERRORS: dict[str, Callable[[], InfraiError]] = {
     "second account": lambda: AccountExistsError(
         "already", masked_key="ifr_pk_proj_…a1B2", base_url=BASE_URL, account_id="acct_01"
     ),
+    "second account, key not kept": lambda: AccountExistsError(
+        "already", masked_key="ifr_pk_proj_…a1B2", base_url=BASE_URL, kept=False
+    ),
     "not enough credit": lambda: _status(
         InsufficientCreditError, 402, "INSUFFICIENT_CREDIT", details={"missing_usd": 18}
     ),
@@ -284,6 +287,8 @@ def test_the_next_steps_read_as_a_chinese_user_expects(monkeypatch: pytest.Monke
     assert f"服务器不接受本次会话的项目密钥（ifr_pk_proj_…{KEY[-4:]}）" in refused
     second = render_text(card("second account"))
     assert "本次会话继续使用账户 acct_01 (ifr_pk_proj_…a1B2)，余额为 $1,234.50。" in second
+    unkept = render_text(card("second account, key not kept"))
+    assert "而且这个密钥没有保存在这台电脑上" in unkept
 
 
 def test_without_a_key_a_refused_call_says_nothing_was_sent_in_chinese(

@@ -150,3 +150,20 @@ def test_logout_forget_deletes_the_key_from_disk(kernel: Kernel, server: tuple[s
     ok(kernel, f"%infrai_logout --forget --yes  # {act['account_id']}")
     assert not (kernel.home / ".infrai" / "credentials").exists()
     assert "No account is kept yet" in shown_text(ok(kernel, "%infrai_accounts"))
+
+
+def test_the_embedded_sandbox_account_is_listed_and_said_to_be_unsaved(kernel: Kernel) -> None:
+    """A sandbox key is never written to disk: the list shows it in use all the same,
+    with its balance, and a second activation does not promise it stays kept."""
+    ok(kernel, "%load_ext infrai_jupyter")
+    act = value(ok(kernel, "%infrai_activate --sandbox"))[RESULT_MIME]
+    listed = shown_text(ok(kernel, "%infrai_accounts"))
+    assert "in use, not kept" in listed and f"${act['trial_credit_usd']:.2f}" in listed
+    assert "embedded sandbox's keys" in listed and "gone when this kernel stops" in listed
+    assert "No account is kept yet" not in listed
+    assert not (kernel.home / ".infrai" / "credentials").exists()
+
+    again = shown_text(kernel.run("%infrai_activate"))
+    assert "this key is not kept on this computer" in again
+    assert "every key stays kept" not in again
+    assert "%infrai_activate --new" in again
