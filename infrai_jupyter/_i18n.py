@@ -95,6 +95,11 @@ def current_language() -> str:
     return _chosen or language_from_environment()
 
 
+def html_lang(language: str) -> str:
+    """The BCP 47 tag of ``language`` for an HTML ``lang`` attribute (``zh_CN`` → ``zh-CN``)."""
+    return language.replace("_", "-") if language in SUPPORTED_LANGUAGES else ENGLISH
+
+
 @contextmanager
 def language(tag: str | None) -> Iterator[str]:
     """Speak ``tag`` inside the block, then whatever was chosen before."""

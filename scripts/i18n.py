@@ -62,7 +62,13 @@ class Domain:
 
 
 DOMAINS = (
-    Domain("infrai_jupyter", PACKAGE, PACKAGE / "locale", skip_dirs=("sandbox",)),
+    Domain(
+        "infrai_jupyter",
+        PACKAGE,
+        PACKAGE / "locale",
+        skip_dirs=("sandbox",),
+        shared_files=(ROOT / "scripts" / "run_notebook.py",),  # the exported page's link note
+    ),
     Domain(
         "infrai_sandbox",
         PACKAGE / "sandbox",
@@ -119,9 +125,14 @@ def extract(domain: Domain) -> Catalog:
         for lineno, message, comments, context in extract_from_file(
             extract_python, path, keywords=DEFAULT_KEYWORDS
         ):
-            where = [(str(path.relative_to(PACKAGE)), lineno)]
+            where = [(_shown_path(path), lineno)]
             template.add(message, locations=where, auto_comments=comments, context=context)
     return template
+
+
+def _shown_path(path: Path) -> str:
+    """A message's file as the catalogue names it: within the package, else the project."""
+    return str(path.relative_to(PACKAGE if path.is_relative_to(PACKAGE) else ROOT))
 
 
 def read_catalog(path: Path) -> Catalog:

@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import nbformat
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
@@ -33,6 +33,7 @@ from nbconvert import HTMLExporter
 from traitlets import default
 from traitlets.config import Config
 
+from infrai_jupyter._i18n import ENGLISH, N_, normalize_language, translations
 from infrai_jupyter.contract import is_loopback_host
 
 DEFAULT_CELL_TIMEOUT_SECONDS = 60
@@ -125,7 +126,7 @@ def find_full_keys(text: str) -> list[str]:
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
-SANDBOX_LINK_NOTE = "this link pointed at the sandbox inside the kernel that ran this notebook"
+SANDBOX_LINK_NOTE = N_("this link pointed at the sandbox inside the kernel that ran this notebook")
 REMOTE_URL = re.compile(r"""["'`](?:https?:)?//""", re.IGNORECASE)
 """A quoted absolute URL in a script: something it may fetch."""
 
@@ -196,9 +197,16 @@ def make_offline(html: str) -> str:
             text = page.new_tag("span", attrs={"class": "infrai-offline-link"})
             text.extend(list(anchor.contents))
             note = page.new_tag("small", attrs={"class": "infrai-offline-note"})
-            note.string = f" ({SANDBOX_LINK_NOTE})"
+            note.string = f" ({offline_link_note(anchor)})"
             anchor.replace_with(text, note)
     return str(page)
+
+
+def offline_link_note(anchor: Tag) -> str:
+    """The note in the language of what holds the link: a Chinese card gets a Chinese note."""
+    holder = anchor.find_parent(attrs={"lang": True})
+    code = normalize_language(str(holder["lang"])) if holder is not None else None
+    return translations(code or ENGLISH).gettext(SANDBOX_LINK_NOTE)
 
 
 def failed_cells(notebook: nbformat.NotebookNode) -> list[int]:

@@ -7,8 +7,10 @@ the renderers only, so no builder can forget them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
+
+from .._i18n import current_language
 
 Tone = Literal["normal", "success", "warning", "error"]
 FieldStyle = Literal["text", "code", "link"]
@@ -67,3 +69,6 @@ class Card:
     tone: Tone = "normal"
     badge: str | None = None  # the status pill in the header; by default the tone in words
     footer: CardFooter | None = None
+    # The language its words were written in (``en``, ``zh_CN``): the HTML says so, for
+    # screen readers, fonts and whoever reads the exported page.
+    language: str = field(default_factory=current_language)

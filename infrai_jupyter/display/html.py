@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from .._i18n import N_, gettext
+from .._i18n import N_, gettext, html_lang
 from .card import Card, CardField, CardLink, CardTable
 from .clean import clean_card, clean_text
 from .links import UNSAFE_LINK_WARNING, is_safe_link
@@ -52,7 +52,7 @@ def render_html(card: Card) -> str:
         ]
     )
     parts = [
-        f'<div class="{classes}"><style>{CARD_CSS}</style>',
+        f'<div class="{classes}" lang="{html_lang(card.language)}"><style>{CARD_CSS}</style>',
         _header(card),
         f'<div class="infrai-body">{body}</div>' if body else "",
         f'<div class="infrai-footer">{_text(" · ".join(footer_parts(card.footer)))}</div>'

@@ -35,6 +35,7 @@ def _card_full_of(text: str) -> Card:
         commands=(text,),
         tone="error",
         footer=CardFooter(origin=text, base_url=text, request_id=text),
+        language=text,
     )
 
 

@@ -19,6 +19,7 @@ from infrai_jupyter.display.theme import CARD_CSS
 
 ALLOWED_ATTRIBUTES = {"class", "href", "target", "rel", "scope", "aria-hidden"} | {
     "role", "tabindex", "aria-label",  # the scrolling table region, with a fixed label
+    "lang",  # the card's language: "en" or "zh-CN", whatever the builder put in
 }  # fmt: skip
 UNSAFE_URLS = (
     "javascript:alert(1)",
@@ -77,6 +78,7 @@ def test_hostile_strings_create_no_elements_and_no_attributes(hostile_card: Card
         assert set(tag.attrs) <= ALLOWED_ATTRIBUTES, tag.attrs
         for css_class in set(tag.get("class") or []) - MATH_TYPESETTER_OPT_OUTS:
             assert re.fullmatch(r"[a-z0-9-]+", css_class), css_class
+    assert root["lang"] == "en"  # a language the package does not speak is said as English
 
 
 def test_hostile_strings_show_as_text_in_every_slot(hostile: str, hostile_card: Card) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from bs4 import BeautifulSoup
 
 from infrai_jupyter import _i18n
 from infrai_jupyter._base_client import deadline_error
@@ -447,3 +448,13 @@ def test_the_requested_region_shows_when_the_server_names_none() -> None:
     assert result.shown_region == "china"
     with _i18n.language("zh-CN"):
         assert "中国区（china）：金额以 CNY 计价。" in render_text(result.card())
+
+
+def test_a_card_tells_the_page_which_language_its_words_are_in() -> None:
+    """Screen readers and fonts pick Chinese for a Chinese card in an English notebook."""
+    with _i18n.language("zh-CN"):
+        chinese = UsageLedger().card()
+    english = UsageLedger().card()
+    for card, tag in ((chinese, "zh-CN"), (english, "en")):
+        root = BeautifulSoup(render_html(card), "html.parser").select_one("div.infrai-card")
+        assert root is not None and root["lang"] == tag

@@ -249,6 +249,7 @@ def test_an_untagged_failing_cell_fails_the_run(tmp_path: Path) -> None:
 
 
 #: Elements whose ``src``/``href`` the browser fetches as the page loads.
+CHINESE_LINK_NOTE = "这个链接指向运行本笔记本的内核里的沙盒"
 LOADING = {"script": "src", "iframe": "src", "img": "src", "link": "href", "embed": "src"}
 
 
@@ -287,9 +288,12 @@ def test_the_exported_page_loads_nothing_and_keeps_no_dead_sandbox_links(execute
             BeautifulSoup(output.get("data", {}).get("text/html", ""), "html.parser")
         )
     ]
-    if executed.ipynb_path.name == "01_quickstart.ipynb":
+    if executed.ipynb_path.name in ("01_quickstart.ipynb", "04_zh_quickstart.ipynb"):
         assert in_outputs, "the quickstart's top-up card links to the sandbox's checkout"
     # Every sandbox link in the outputs is still there as text, with the note beside it.
     notes = page.select("span.infrai-offline-link + small.infrai-offline-note")
     assert len(notes) == len(in_outputs)
-    assert all(runner.SANDBOX_LINK_NOTE in note.get_text() for note in notes)
+    # ... in the card's language: the Chinese quickstart's cards are Chinese.
+    chinese = executed.ipynb_path.name.startswith("04_zh")
+    expected = CHINESE_LINK_NOTE if chinese else runner.SANDBOX_LINK_NOTE
+    assert all(expected in note.get_text() for note in notes)

@@ -38,3 +38,23 @@ def test_sandbox_links_become_text_with_a_note_and_others_stay_links() -> None:
     notes = page.select("span.infrai-offline-link + small.infrai-offline-note")
     assert len(notes) == 3
     assert notes[0].get_text() == f" ({runner.SANDBOX_LINK_NOTE})"
+
+
+def test_the_note_speaks_the_language_of_the_card_holding_the_link() -> None:
+    page = BeautifulSoup(
+        runner.make_offline(
+            '<html lang="en"><body>'
+            '<div class="infrai-card" lang="zh-CN"><a href="http://127.0.0.1:9/checkout/t_1">'
+            "打开支付页面</a></div>"
+            '<div class="infrai-card" lang="en"><a href="/user/ada/proxy/9/checkout/t_2">'
+            "Open checkout</a></div>"
+            '<p><a href="http://localhost:9/admin">admin</a></p></body></html>'
+        ),
+        "html.parser",
+    )
+    notes = [note.get_text() for note in page.select("small.infrai-offline-note")]
+    assert notes == [
+        " (这个链接指向运行本笔记本的内核里的沙盒，现已无法打开)",  # noqa: RUF001
+        f" ({runner.SANDBOX_LINK_NOTE})",
+        f" ({runner.SANDBOX_LINK_NOTE})",
+    ]
