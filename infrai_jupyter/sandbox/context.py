@@ -4,7 +4,7 @@ Links name the server's own address (``public_url`` or the bound one), never any
 the request says about itself; the client address is the socket peer, or what a
 trusted proxy forwarded (see ``SandboxSettings.trusted_proxies``). A ``public_url`` that
 is a root path (``/user/alice/proxy/8765``, behind a Jupyter server's proxy) makes links
-root-relative and redirects relative (see ``checkout_location``).
+root-relative and redirects relative (see ``relative_location``).
 """
 
 from __future__ import annotations
@@ -153,22 +153,30 @@ def checkout_url(base_url: str, topup_id: str) -> str:
     return f"{base_url}/checkout/{topup_id}"
 
 
+def relative_location(request: Request, route: str) -> str:
+    """A ``Location`` for ``route`` (``/admin?done=reset``), relative to the page posted.
+
+    jupyter-server-proxy 4, stripping its prefix, prefixes a root-absolute ``Location``
+    with its own path (one that already names it would get it twice) and 3.x leaves it
+    alone; a relative one (``../admin?done=reset``) means the same to both (4.5.0 alone
+    rewrote those too; 4.6 does not). It holds whether the proxy strips the prefix or
+    keeps it: the browser's path is the prefix followed by the route's, and the route's
+    is the request's path once ``PathPrefixMiddleware`` ran.
+    """
+    path: str = request.scope["path"]
+    return "../" * (path.count("/") - 1) + route.removeprefix("/")
+
+
 def checkout_location(request: Request, topup_id: str) -> str:
     """The ``Location`` that sends the browser on to a top-up's checkout page.
 
     It names the server's own absolute address, unless ``public_url`` is a root path:
     then it is relative to the page the browser posted (``../../checkout/…``).
-    jupyter-server-proxy 4 prefixes a root-absolute ``Location`` with its own path (one
-    that already names it would get it twice) and 3.x leaves it alone; a relative one
-    means the same to both, and whether the proxy strips the prefix or keeps it, since
-    the browser's path is the prefix followed by the route's.
     """
     base_url = base_url_of(request)
     if not is_root_path(base_url):
         return checkout_url(base_url, topup_id)
-    path: str = request.scope["path"]
-    depth = path.count("/") - 1
-    return "../" * depth + f"checkout/{quote(topup_id, safe='')}"
+    return relative_location(request, f"/checkout/{quote(topup_id, safe='')}")
 
 
 def add_funds_url(base_url: str, account: Account) -> str:
