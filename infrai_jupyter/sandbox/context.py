@@ -158,10 +158,11 @@ def relative_location(request: Request, route: str) -> str:
 
     jupyter-server-proxy 4, stripping its prefix, prefixes a root-absolute ``Location``
     with its own path (one that already names it would get it twice) and 3.x leaves it
-    alone; a relative one (``../admin?done=reset``) means the same to both (4.5.0 alone
-    rewrote those too; 4.6 does not). It holds whether the proxy strips the prefix or
-    keeps it: the browser's path is the prefix followed by the route's, and the route's
-    is the request's path once ``PathPrefixMiddleware`` ran.
+    alone; a relative one (``../admin?done=reset``) means the same to both (4.6 leaves it
+    alone; 4.5 mistook it for a root-absolute one, jupyter-server-proxy#592). It holds
+    whether the proxy strips the prefix or keeps it: the browser's path is the prefix
+    followed by the route's, and the route's is the request's path once
+    ``PathPrefixMiddleware`` ran.
     """
     path: str = request.scope["path"]
     return "../" * (path.count("/") - 1) + route.removeprefix("/")
