@@ -6,8 +6,13 @@ the address, so a guesser is stopped with 429 like one guessing project keys. Ev
 accepted POST answers 303 to the page (a reload never repeats a grant); a refused one
 shows the page again with its error (422), and one without this session's form token
 gets 403 and changes nothing. "Live" is opt-in (``?live=1``), so a form being typed
-into is never wiped by a refresh. Actions and redirects start with the path of
-``public_url``, and redirects name no host, so the browser stays where its cookie is.
+into is never wiped by a refresh.
+
+Actions start with the path of ``public_url``, where the session cookie lives too.
+Redirects are relative to the page posted (``../admin?done=granted``, see
+``context.relative_location``): they name no host, so the browser stays where its
+cookie is, and land under the same prefix whether a proxy strips it, keeps it, or
+prefixes root-absolute redirects itself (jupyter-server-proxy 4).
 """
 
 from __future__ import annotations
@@ -31,7 +36,15 @@ from .admin_session import (
     token_matches,
 )
 from .admin_views import HEADERS, Console, Refusals
-from .context import Sandbox, base_url_of, client_address, path_prefix, sandbox_of
+from .context import (
+    Sandbox,
+    base_url_of,
+    client_address,
+    path_prefix,
+    relative_location,
+    sandbox_of,
+)
+from .store import Store
 
 MAX_COUNT = 1_000_000
 SWITCHES = ("decline", "fail", "rate", "expire")
@@ -44,8 +57,9 @@ _NOTICES = {
 }
 
 
-def _admin_path(sandbox: Sandbox, tail: str = "") -> str:
-    return f"{path_prefix(sandbox.settings)}/admin{tail}"
+def _admin_path(sandbox: Sandbox) -> str:
+    """Where the page lives in the browser: its forms post there, its cookie is kept for it."""
+    return f"{path_prefix(sandbox.settings)}/admin"
 
 
 def _admin_token(sandbox: Sandbox) -> str:
@@ -95,10 +109,11 @@ def _reset_page(sandbox: Sandbox, session: str) -> HTMLResponse:
     return admin_views.reset_page(_console(sandbox, session), count)
 
 
-def _back(sandbox: Sandbox, done: str, anchor: str = "", **values: str) -> RedirectResponse:
-    """303 to the page by path alone: the browser stays on the host its cookie is for."""
-    target = f"{_admin_path(sandbox)}?{urlencode({'done': done, **values})}{anchor}"
-    return RedirectResponse(target, status_code=303, headers=HEADERS)
+def _back(request: Request, anchor: str = "", **query: str) -> RedirectResponse:
+    """303 to the page, relative to the one posted: the browser keeps its host and prefix."""
+    route = f"/admin?{urlencode(query)}" if query else "/admin"
+    location = relative_location(request, f"{route}{anchor}")
+    return RedirectResponse(location, status_code=303, headers=HEADERS)
 
 
 def _count(text: str) -> int:
@@ -107,17 +122,17 @@ def _count(text: str) -> int:
     return int(text)
 
 
-def _apply_switch(sandbox: Sandbox, switch: str, count: int) -> RedirectResponse:
-    store = sandbox.store
+def _apply_switch(store: Store, switch: str, count: int) -> dict[str, str]:
+    """Throw ``switch``; the query that names the notice to show after it."""
     if switch == "expire":
-        return _back(sandbox, "expired", count=str(admin.expire_pending_topups(store)))
+        return {"done": "expired", "count": str(admin.expire_pending_topups(store))}
     if switch == "decline":
         admin.decline_next_checkouts(store, count)
     elif switch == "fail":
         admin.fail_next_calls(store, count)
     else:
         admin.limit_rate(store, count or None)
-    return _back(sandbox, "scenario")
+    return {"done": "scenario"}
 
 
 def _notice(done: str, count: str) -> str | None:
@@ -157,7 +172,7 @@ def build_router() -> APIRouter:
             return admin_views.sign_in_page(
                 _admin_path(sandbox), "That is not this sandbox's admin token."
             )
-        response = RedirectResponse(_admin_path(sandbox), status_code=303, headers=HEADERS)
+        response = _back(request)
         secure = request.url.scheme == "https" or base_url_of(request).startswith("https:")
         response.set_cookie(
             COOKIE,
@@ -182,11 +197,10 @@ def build_router() -> APIRouter:
 
     @router.post("/admin/sign-out")
     async def sign_out(request: Request) -> Response:
-        sandbox = sandbox_of(request)
         if await signed_form(request) is None:
             return admin_views.forbidden()
-        response = RedirectResponse(_admin_path(sandbox), status_code=303, headers=HEADERS)
-        response.delete_cookie(COOKIE, path=_admin_path(sandbox))
+        response = _back(request)
+        response.delete_cookie(COOKIE, path=_admin_path(sandbox_of(request)))
         return response
 
     @router.post("/admin/grant")
@@ -209,7 +223,7 @@ def build_router() -> APIRouter:
                 return refused({f"grant:{account_id}": (message, raw_amount[:32])})
             except admin.UnknownAccountError as error:
                 return refused({"page": (f"Nothing granted: {error}.", "")})
-            return _back(sandbox, "granted", f"#account-{quote(row.account_id, safe='')}")
+            return _back(request, f"#account-{quote(row.account_id, safe='')}", done="granted")
 
         return await run_in_threadpool(run)
 
@@ -230,7 +244,8 @@ def build_router() -> APIRouter:
             return await run_in_threadpool(
                 lambda: _dashboard(sandbox, session, errors=errors, status=422)
             )
-        return await run_in_threadpool(_apply_switch, sandbox, switch, count)
+        query = await run_in_threadpool(_apply_switch, sandbox.store, switch, count)
+        return _back(request, **query)
 
     @router.get("/admin/reset")
     async def confirm_reset(request: Request) -> Response:
@@ -241,10 +256,9 @@ def build_router() -> APIRouter:
 
     @router.post("/admin/reset")
     async def reset(request: Request) -> Response:
-        sandbox = sandbox_of(request)
         if await signed_form(request) is None:
             return admin_views.forbidden()
-        await run_in_threadpool(admin.reset, sandbox.store)
-        return _back(sandbox, "reset")
+        await run_in_threadpool(admin.reset, sandbox_of(request).store)
+        return _back(request, done="reset")
 
     return router

@@ -25,22 +25,42 @@ HUB = "https://hub.example.org"
 
 
 class HubProxy:
-    """What jupyter-server-proxy sends the sandbox for a browser on the hub's origin."""
+    """What jupyter-server-proxy sends the sandbox for a browser on the hub's origin.
+
+    The proxy passes ``Cookie`` and ``Set-Cookie`` through and keeps none; the browser's
+    cookies are kept here, by the hub's URLs, as the browser keeps them. Stripping, it
+    prefixes a root-absolute redirect with its own path, as jupyter-server-proxy 4 does.
+    """
 
     def __init__(self, sandbox: SandboxServer, strips: bool) -> None:
         self.prefix = sandbox.settings.public_url or ""
         self.strips = strips
         self.http = httpx.Client(base_url=sandbox.url, timeout=30)
+        self.browser_cookies = httpx.Cookies()
 
     def request(self, method: str, browser_url: str, **kwargs: object) -> httpx.Response:
         """Forward a request the browser made to ``browser_url`` (on the hub's origin)."""
-        path = urlsplit(browser_url).path
+        parts = urlsplit(browser_url)
+        path = parts.path
         assert path.startswith(f"{self.prefix}/"), browser_url
         headers = {"Host": "hub.example.org"}
         if self.strips:
             path = path.removeprefix(self.prefix)
             headers["X-Forwarded-Context"] = self.prefix
-        return self.http.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
+        as_sent = httpx.Request(method, browser_url)
+        self.browser_cookies.set_cookie_header(as_sent)
+        if "Cookie" in as_sent.headers:
+            headers["Cookie"] = as_sent.headers["Cookie"]
+        target = f"{path}?{parts.query}" if parts.query else path
+        response = self.http.request(method, target, headers=headers, **kwargs)  # type: ignore[arg-type]
+        self.http.cookies.clear()
+        location = response.headers.get("Location", "")
+        if self.strips and response.is_redirect and location.startswith("/"):
+            response.headers["Location"] = f"{self.prefix}{location}"
+        self.browser_cookies.extract_cookies(
+            httpx.Response(response.status_code, headers=response.headers, request=as_sent)
+        )
+        return response
 
 
 @pytest.fixture
@@ -112,3 +132,34 @@ def test_a_rebinding_page_still_gets_421_whatever_it_claims(sandbox: SandboxServ
         error_of(http.get("/v1/account/balance", headers=other), 421, ErrorCode.INVALID_REQUEST)
         # The kernel's own client, on loopback, is served as before.
         assert http.get("/openapi.json").status_code == 200
+
+
+def test_the_teachers_page_signs_in_grants_and_signs_out_under_the_prefix(
+    sandbox: SandboxServer, proxy: HubProxy
+) -> None:
+    """Every redirect lands on the page the browser is on, and the cookie is kept for it."""
+    page_url = urljoin(HUB, sandbox.admin_url)
+    assert page_url == f"{HUB}/user/alice/proxy/8765/admin"
+
+    def post(page: httpx.Response, action: str, **values: str) -> str:
+        """Press the form posting to ``…/admin/{action}``; where the browser lands."""
+        (sent,) = [each for each in forms_of(page) if each.action.endswith(f"/admin/{action}")]
+        posted_url = urljoin(page_url, sent.action)
+        done = proxy.request("POST", posted_url, data=sent.fields | values)
+        assert done.status_code == 303, done.text
+        return urljoin(posted_url, done.headers["Location"])
+
+    with httpx.Client(base_url=sandbox.url, timeout=30) as api:
+        student = activate(api)
+        signed_out = proxy.request("GET", page_url)
+        assert signed_out.status_code == 401
+        assert post(signed_out, "sign-in", token=sandbox.admin_token) == page_url
+        page = proxy.request("GET", page_url)
+        assert page.status_code == 200 and student.account_id in page.text
+        granted = post(page, "grant", account_id=student.account_id, amount_usd="1")
+        assert granted == f"{page_url}?done=granted#account-{student.account_id}"
+        assert "Credit granted" in proxy.request("GET", granted).text
+        assert balance(api, student) == Decimal("3.00")
+
+        assert post(proxy.request("GET", page_url), "sign-out") == page_url
+        assert proxy.request("GET", page_url).status_code == 401
