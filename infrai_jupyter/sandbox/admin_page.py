@@ -13,6 +13,10 @@ Redirects are relative to the page posted (``../admin?done=granted``, see
 ``context.relative_location``): they name no host, so the browser stays where its
 cookie is, and land under the same prefix whether a proxy strips it, keeps it, or
 prefixes root-absolute redirects itself (jupyter-server-proxy 4).
+
+Every page, notice and refusal speaks the language the browser's ``Accept-Language``
+prefers, as checkout does (``i18n``): messages are marked here and in ``admin_views``
+and rendered per request.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from infrai_jupyter.contract import AmountError, parse_amount
+from infrai_jupyter.contract.money import AMOUNT_MESSAGES
 
 from . import admin, admin_views
 from .admin_session import (
@@ -44,17 +49,25 @@ from .context import (
     relative_location,
     sandbox_of,
 )
+from .i18n import N_, PageLanguage, language_of, render
 from .store import Store
 
 MAX_COUNT = 1_000_000
 SWITCHES = ("decline", "fail", "rate", "expire")
 
 _NOTICES = {
-    "granted": "Credit granted: the account's new balance is highlighted below.",
-    "reset": "The class is empty: every account, key and top-up is gone; old keys no longer work.",
-    "scenario": "Scenario saved; it holds for every worker from the next call on.",
-    "expired": "Pending top-ups expired: {count}.",
+    "granted": N_("Credit granted: the account's new balance is highlighted below."),
+    "reset": N_(
+        "The class is empty: every account, key and top-up is gone; old keys no longer work."
+    ),
+    "scenario": N_("Scenario saved; it holds for every worker from the next call on."),
+    "expired": N_("Pending top-ups expired: {count}."),
 }
+_TOO_MANY_TOKENS = N_("Too many wrong tokens; try again in {seconds} s.")
+_WRONG_TOKEN = N_("That is not this sandbox's admin token.")
+_NOT_GRANTED = N_("Nothing granted. {problem}")
+_UNKNOWN_ACCOUNT = N_("Nothing granted: no account '{account}' in this class.")
+_NOT_A_COUNT = N_("Enter a whole number from 0 to {maximum}.")
 
 
 def _admin_path(sandbox: Sandbox) -> str:
@@ -74,8 +87,9 @@ def _session(request: Request) -> str | None:
     return session_of(cookie, sandbox.secret, _admin_token(sandbox), time.time())
 
 
-def _console(sandbox: Sandbox, session: str) -> Console:
+def _console(sandbox: Sandbox, session: str, language: PageLanguage) -> Console:
     return Console(
+        language,
         _admin_path(sandbox),
         csrf_token(sandbox.secret, _admin_token(sandbox), session),
         sandbox.settings.rate_limit_per_minute,
@@ -85,6 +99,7 @@ def _console(sandbox: Sandbox, session: str) -> Console:
 def _dashboard(
     sandbox: Sandbox,
     session: str,
+    language: PageLanguage,
     *,
     notice: str | None = None,
     errors: Refusals | None = None,
@@ -94,7 +109,7 @@ def _dashboard(
     """The page as the database has it now (blocking: call it in the thread pool)."""
     rows, now = admin.list_accounts(sandbox.store), admin.scenarios(sandbox.store)
     return admin_views.dashboard(
-        _console(sandbox, session),
+        _console(sandbox, session, language),
         rows,
         now,
         notice=notice,
@@ -104,9 +119,9 @@ def _dashboard(
     )
 
 
-def _reset_page(sandbox: Sandbox, session: str) -> HTMLResponse:
+def _reset_page(sandbox: Sandbox, session: str, language: PageLanguage) -> HTMLResponse:
     count = len(admin.list_accounts(sandbox.store))
-    return admin_views.reset_page(_console(sandbox, session), count)
+    return admin_views.reset_page(_console(sandbox, session, language), count)
 
 
 def _back(request: Request, anchor: str = "", **query: str) -> RedirectResponse:
@@ -117,8 +132,9 @@ def _back(request: Request, anchor: str = "", **query: str) -> RedirectResponse:
 
 
 def _count(text: str) -> int:
+    """The whole number typed; ValueError unless it is one from 0 to ``MAX_COUNT``."""
     if not (text.strip().isascii() and text.strip().isdigit()) or int(text) > MAX_COUNT:
-        raise ValueError(f"Enter a whole number from 0 to {MAX_COUNT:,}.")
+        raise ValueError(text)
     return int(text)
 
 
@@ -135,11 +151,11 @@ def _apply_switch(store: Store, switch: str, count: int) -> dict[str, str]:
     return {"done": "scenario"}
 
 
-def _notice(done: str, count: str) -> str | None:
+def _notice(language: PageLanguage, done: str, count: str) -> str | None:
     template = _NOTICES.get(done)
     if template is None:
         return None
-    return template.format(count=int(count) if count.isdigit() else 0)
+    return render(language, template, {"count": int(count) if count.isdigit() else 0})
 
 
 def build_router() -> APIRouter:
@@ -148,30 +164,29 @@ def build_router() -> APIRouter:
 
     @router.get("/admin")
     async def show(request: Request, done: str = "", count: str = "", live: str = "") -> Response:
-        sandbox, session = sandbox_of(request), _session(request)
+        sandbox, session, language = sandbox_of(request), _session(request), language_of(request)
         if session is None:
-            return admin_views.sign_in_page(_admin_path(sandbox))
-        notice = _notice(done, count[:9])
+            return admin_views.sign_in_page(language, _admin_path(sandbox))
+        notice = _notice(language, done, count[:9])
         return await run_in_threadpool(
-            lambda: _dashboard(sandbox, session, notice=notice, live=live == "1")
+            lambda: _dashboard(sandbox, session, language, notice=notice, live=live == "1")
         )
 
     @router.post("/admin/sign-in")
     async def sign_in(request: Request) -> Response:
         sandbox, address = sandbox_of(request), client_address(request)
+        language = language_of(request)
         wait = sandbox.auth_failures.blocked_for(address)
         if wait is not None:
-            page = admin_views.sign_in_page(
-                _admin_path(sandbox), f"Too many wrong tokens; try again in {wait} s.", 429
-            )
+            refusal = render(language, _TOO_MANY_TOKENS, {"seconds": wait})
+            page = admin_views.sign_in_page(language, _admin_path(sandbox), refusal, 429)
             page.headers["Retry-After"] = str(wait)
             return page
         given = parse_qs((await request.body()).decode(errors="replace")).get("token", [""])[0]
         if not token_matches(given.strip(), _admin_token(sandbox)):
             sandbox.auth_failures.count(address)
-            return admin_views.sign_in_page(
-                _admin_path(sandbox), "That is not this sandbox's admin token."
-            )
+            refusal = language.gettext(_WRONG_TOKEN)
+            return admin_views.sign_in_page(language, _admin_path(sandbox), refusal)
         response = _back(request)
         secure = request.url.scheme == "https" or base_url_of(request).startswith("https:")
         response.set_cookie(
@@ -198,7 +213,7 @@ def build_router() -> APIRouter:
     @router.post("/admin/sign-out")
     async def sign_out(request: Request) -> Response:
         if await signed_form(request) is None:
-            return admin_views.forbidden()
+            return admin_views.forbidden(language_of(request))
         response = _back(request)
         response.delete_cookie(COOKIE, path=_admin_path(sandbox_of(request)))
         return response
@@ -206,23 +221,26 @@ def build_router() -> APIRouter:
     @router.post("/admin/grant")
     async def grant(request: Request) -> Response:
         sandbox, signed = sandbox_of(request), await signed_form(request)
+        language = language_of(request)
         if signed is None:
-            return admin_views.forbidden()
+            return admin_views.forbidden(language)
         session, form = signed
         account_id = form.get("account_id", [""])[0]
         raw_amount = form.get("amount_usd", [""])[0].strip()
 
         def refused(errors: Refusals) -> Response:
-            return _dashboard(sandbox, session, errors=errors, status=422)
+            return _dashboard(sandbox, session, language, errors=errors, status=422)
 
         def run() -> Response:
             try:
                 row = admin.grant(sandbox.store, account_id, parse_amount(raw_amount))
             except AmountError as error:
-                message = f"Nothing granted. {error}"
+                problem = render(language, AMOUNT_MESSAGES[error.reason], error.params)
+                message = render(language, _NOT_GRANTED, {"problem": problem})
                 return refused({f"grant:{account_id}": (message, raw_amount[:32])})
-            except admin.UnknownAccountError as error:
-                return refused({"page": (f"Nothing granted: {error}.", "")})
+            except admin.UnknownAccountError:
+                message = render(language, _UNKNOWN_ACCOUNT, {"account": account_id})
+                return refused({"page": (message, "")})
             return _back(request, f"#account-{quote(row.account_id, safe='')}", done="granted")
 
         return await run_in_threadpool(run)
@@ -230,34 +248,36 @@ def build_router() -> APIRouter:
     @router.post("/admin/scenario")
     async def scenario(request: Request) -> Response:
         sandbox, signed = sandbox_of(request), await signed_form(request)
+        language = language_of(request)
         if signed is None:
-            return admin_views.forbidden()
+            return admin_views.forbidden(language)
         session, form = signed
         switch = form.get("switch", [""])[0]
         if switch not in SWITCHES:
-            return admin_views.forbidden()
+            return admin_views.forbidden(language)
         typed = form.get("count", ["0"])[0]
         try:
             count = _count(typed) if switch != "expire" else 0
-        except ValueError as error:
-            errors = {switch: (str(error), typed[:32])}
+        except ValueError:  # int() itself refuses a number thousands of digits long
+            refusal = render(language, _NOT_A_COUNT, {"maximum": f"{MAX_COUNT:,}"})
+            errors = {switch: (refusal, typed[:32])}
             return await run_in_threadpool(
-                lambda: _dashboard(sandbox, session, errors=errors, status=422)
+                lambda: _dashboard(sandbox, session, language, errors=errors, status=422)
             )
         query = await run_in_threadpool(_apply_switch, sandbox.store, switch, count)
         return _back(request, **query)
 
     @router.get("/admin/reset")
     async def confirm_reset(request: Request) -> Response:
-        sandbox, session = sandbox_of(request), _session(request)
+        sandbox, session, language = sandbox_of(request), _session(request), language_of(request)
         if session is None:
-            return admin_views.sign_in_page(_admin_path(sandbox))
-        return await run_in_threadpool(_reset_page, sandbox, session)
+            return admin_views.sign_in_page(language, _admin_path(sandbox))
+        return await run_in_threadpool(_reset_page, sandbox, session, language)
 
     @router.post("/admin/reset")
     async def reset(request: Request) -> Response:
         if await signed_form(request) is None:
-            return admin_views.forbidden()
+            return admin_views.forbidden(language_of(request))
         await run_in_threadpool(admin.reset, sandbox_of(request).store)
         return _back(request, done="reset")
 

@@ -270,8 +270,10 @@ def test_expire_pending_topups_cancels_them_and_says_how_many(
     topup = data_of(client.get(f"/v1/account/topups/{topup_id}", headers=account.headers))
     assert topup["state"] == "canceled"
     assert forms_of(client.get(f"/checkout/{topup_id}")) == []
-    refused = form(teacher.get("/admin"), "scenario", switch="fail").submit(teacher, count="two")
-    assert refused.status_code == 422 and "Enter a whole number" in refused.text
+    fail = form(teacher.get("/admin"), "scenario", switch="fail")
+    for typed in ("two", "-1", "1000001", "9" * 5000):
+        refused = fail.submit(teacher, count=typed)
+        assert refused.status_code == 422 and "Enter a whole number" in refused.text, typed
 
 
 def test_hostile_values_are_shown_as_text_and_still_work(

@@ -3,7 +3,9 @@
 Every page state is rendered in Simplified Chinese and searched for English a student
 would read; the same states in English must stay English. The language is chosen from
 the request before the store is touched, so these tests run on SQLite alone (the flows
-themselves run on both engines in test_checkout.py).
+themselves run on both engines in test_checkout.py). The teacher's page is checked
+with the same detector (``visible_text``, ``english_in``, ``assert_speaks``) in
+``test_admin_page_language.py``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from infrai_jupyter.sandbox import SandboxServer, admin
+from infrai_jupyter.sandbox.settings import DEFAULT_TIER_PRICES
 from infrai_jupyter.sandbox.store import Store, open_store
 
 from .conftest import Account, SandboxFactory, activate, balance, create_topup, forms_of
@@ -31,12 +34,17 @@ RETURN_URL = "https://app.example.com/billing/return"
 NOT_TRANSLATED = [
     re.compile(r"infrai sandbox"),  # the product's name, on every page's badge and title
     re.compile(r"\btu_[A-Za-z0-9_-]+"),  # a top-up's id, quoted as a reference
+    # An account's id, and in the teacher's class list the tier that follows it: data.
+    re.compile(rf"\bacct_[A-Za-z0-9_-]+(?: (?:{'|'.join(DEFAULT_TIER_PRICES)})\b)?"),
+    re.compile(r"%infrai_activate|--admin-token"),  # a command and an option, typed as they are
+    re.compile(r"\b(?:API|UTC)\b"),  # abbreviations Chinese technical writing keeps as they are
     re.compile(r"\$\d[\d,]*(?:\.\d\d)?"),  # amounts read $1,234.50 in every language
     re.compile(r"“[^”]*”"),  # what the student typed, quoted back to them
 ]
 """What a Chinese page may show in Latin letters; everything else is a missed translation."""
 
-_SHOWN_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label")
+_SHOWN_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label", "data-label")
+"""``data-label`` heads each cell of the teacher's class list on a narrow screen (CSS)."""
 
 
 def visible_text(page: httpx.Response) -> str:
