@@ -5,7 +5,7 @@ nothing but the contract with the rest of the package (the contract's few messag
 amount's refusals, are in both):
 
 - ``infrai_jupyter``: cards, error cards and hints, the form, the magics' help;
-- ``infrai_sandbox``: the sandbox's own pages (checkout, add funds).
+- ``infrai_sandbox``: the sandbox's own pages (checkout, add funds, the teacher's page).
 
 ``update`` extracts every marked message with Babel (``_``, ``gettext``, ``ngettext``,
 ``N_``, and each magic's docstring) and merges it into each language's ``.po``: new

@@ -1,13 +1,13 @@
 """The language of the sandbox's answers: what the request asks for, English by default.
 
-Checkout and add-funds are pages a person opens in a browser, and the ``/v1`` API's
-messages (``error.message``, an activation's ``notice``) are read by a person in a
-card, so both speak the language the request's ``Accept-Language`` prefers among those
-the sandbox has:
-English (the source text) and Simplified Chinese (``locale/zh_CN/LC_MESSAGES/
-infrai_sandbox.po``, kept by ``scripts/i18n.py``). The choice is made per request
-and handed to the page code as a :class:`PageLanguage`: there is no "current
-language", so concurrent requests in threads or on the event loop never mix.
+Checkout, add funds and the teacher's page are pages a person opens in a browser, and
+the ``/v1`` API's messages (``error.message``, an activation's ``notice``) are read by a
+person in a card, so both speak the language the request's ``Accept-Language`` prefers
+among those the sandbox has: English (the source text) and Simplified Chinese
+(``locale/zh_CN/LC_MESSAGES/infrai_sandbox.po``, kept by ``scripts/i18n.py``). The
+choice is made per request and handed to the page code as a :class:`PageLanguage`:
+there is no "current language", so concurrent requests in threads or on the event loop
+never mix.
 
 Negotiation (RFC 9110 §12.5.4): ranges are tried by descending ``q`` (ties in header
 order); ``q=0`` means "not this"; the first range the sandbox speaks wins, and if none
