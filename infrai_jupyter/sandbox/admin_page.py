@@ -9,10 +9,10 @@ gets 403 and changes nothing. "Live" is opt-in (``?live=1``), so a form being ty
 into is never wiped by a refresh.
 
 Actions start with the path of ``public_url``, where the session cookie lives too.
-Redirects are relative to the page posted (``../admin?done=granted``, see
-``context.relative_location``): they name no host, so the browser stays where its
-cookie is, and land under the same prefix whether a proxy strips it, keeps it, or
-prefixes root-absolute redirects itself (jupyter-server-proxy 4).
+Redirects (``context.page_location``) name the browser's own host behind a Jupyter
+server's proxy and are relative to the page posted elsewhere, so the browser stays
+where its cookie is and lands under the same prefix whether a proxy strips it, keeps
+it, or rewrites redirects itself (jupyter-server-proxy 4.5 and 4.6, differently).
 
 Every page, notice and refusal speaks the language the browser's ``Accept-Language``
 prefers, as checkout does (``i18n``): messages are marked here and in ``admin_views``
@@ -45,8 +45,8 @@ from .context import (
     Sandbox,
     base_url_of,
     client_address,
+    page_location,
     path_prefix,
-    relative_location,
     sandbox_of,
 )
 from .i18n import N_, PageLanguage, language_of, render
@@ -125,9 +125,9 @@ def _reset_page(sandbox: Sandbox, session: str, language: PageLanguage) -> HTMLR
 
 
 def _back(request: Request, anchor: str = "", **query: str) -> RedirectResponse:
-    """303 to the page, relative to the one posted: the browser keeps its host and prefix."""
+    """303 to the page on the browser's host and prefix (see ``context.page_location``)."""
     route = f"/admin?{urlencode(query)}" if query else "/admin"
-    location = relative_location(request, f"{route}{anchor}")
+    location = page_location(request, f"{route}{anchor}")
     return RedirectResponse(location, status_code=303, headers=HEADERS)
 
 

@@ -4,12 +4,13 @@ Links name the server's own address (``public_url`` or the bound one), never any
 the request says about itself; the client address is the socket peer, or what a
 trusted proxy forwarded (see ``SandboxSettings.trusted_proxies``). A ``public_url`` that
 is a root path (``/user/alice/proxy/8765``, behind a Jupyter server's proxy) makes links
-root-relative and redirects relative (see ``relative_location``).
+root-relative and redirects name the browser's host (see ``page_location``).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,10 @@ from .settings import SandboxSettings
 from .store import Account, Instance, Store
 
 _WINDOW_SECONDS = 60.0
+_HOST_HEADER = re.compile(
+    r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
+)
+"""A ``Host`` value fit to name in a ``Location``: a name or bracketed IPv6, and a port."""
 _PRUNE_ABOVE = 10_000
 
 
@@ -153,31 +158,36 @@ def checkout_url(base_url: str, topup_id: str) -> str:
     return f"{base_url}/checkout/{topup_id}"
 
 
-def relative_location(request: Request, route: str) -> str:
-    """A ``Location`` for ``route`` (``/admin?done=reset``), relative to the page posted.
+def page_location(request: Request, route: str) -> str:
+    """A ``Location`` for ``route`` (``/admin?done=reset``) that lands on the sandbox's page
+    whichever proxy is in front.
 
-    jupyter-server-proxy 4, stripping its prefix, prefixes a root-absolute ``Location``
-    with its own path (one that already names it would get it twice) and 3.x leaves it
-    alone; a relative one (``../admin?done=reset``) means the same to both (4.6 leaves it
-    alone; 4.5 mistook it for a root-absolute one, jupyter-server-proxy#592). It holds
-    whether the proxy strips the prefix or keeps it: the browser's path is the prefix
-    followed by the route's, and the route's is the request's path once
-    ``PathPrefixMiddleware`` ran.
+    Behind a Jupyter server's proxy (a root-path ``public_url``) the sandbox knows its
+    path on the browser's origin but not the origin; the request's ``Host`` names it (the
+    browser's, which jupyter-server-proxy forwards and the 421 check has vetted). A
+    scheme-relative ``//host/path`` keeps the browser's scheme, and since it names a host
+    no proxy release rewrites it: 3.x and 4.0-4.4 rewrite nothing, 4.5 prefixes every
+    ``Location`` without a host, relative ones included (so ``../admin`` leaves the
+    prefix: jupyter-server-proxy#592), and 4.6 prefixes root-absolute ones. Without a
+    well-formed ``Host`` the ``Location`` is relative to the page posted, which all but
+    4.5 leave alone. Without a root-path ``public_url`` it is relative too: the page was
+    reached directly or through a proxy that leaves relative redirects alone.
     """
-    path: str = request.scope["path"]
+    settings = sandbox_of(request).settings
+    host = request.headers.get("host", "")
+    if is_root_path(settings.public_url) and _HOST_HEADER.fullmatch(host):
+        return f"//{host}{path_prefix(settings)}{route}"
+    path: str = request.scope["path"]  # the route's, once ``PathPrefixMiddleware`` ran
     return "../" * (path.count("/") - 1) + route.removeprefix("/")
 
 
 def checkout_location(request: Request, topup_id: str) -> str:
-    """The ``Location`` that sends the browser on to a top-up's checkout page.
-
-    It names the server's own absolute address, unless ``public_url`` is a root path:
-    then it is relative to the page the browser posted (``../../checkout/…``).
-    """
+    """The ``Location`` that sends the browser on to a top-up's checkout page: the server's
+    own absolute address, or behind a Jupyter server's proxy, ``page_location``'s."""
     base_url = base_url_of(request)
     if not is_root_path(base_url):
         return checkout_url(base_url, topup_id)
-    return relative_location(request, f"/checkout/{quote(topup_id, safe='')}")
+    return page_location(request, f"/checkout/{quote(topup_id, safe='')}")
 
 
 def add_funds_url(base_url: str, account: Account) -> str:

@@ -4,18 +4,24 @@ jupyter-server-proxy, and a browser allowed to talk to JupyterLab's port only.
 The kernel sees ``JUPYTERHUB_SERVICE_PREFIX=/user/alice/`` as under JupyterHub, so the
 embedded sandbox's links go through ``/user/alice/proxy/{port}/``; the whole top-up
 round trip (form, checkout page, Pay, the live balance) must work without the browser
-ever contacting the sandbox's own port.
+ever contacting the sandbox's own port. Every test runs under the jupyter-server-proxy
+the dev extra installs and under each older release of ``scripts/proxy-releases.txt``,
+since each passes the sandbox's redirects on its own way.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
+from bs4 import BeautifulSoup
 from playwright.sync_api import Route, expect
 
 from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
@@ -32,9 +38,42 @@ def jupyter_lab_base_url() -> str:
     return HUB_PREFIX
 
 
-@pytest.fixture(scope="module")
-def jupyter_lab_extra_env() -> dict[str, str]:
-    return {"JUPYTERHUB_SERVICE_PREFIX": HUB_PREFIX}
+ROOT = Path(__file__).resolve().parents[2]
+OLDER_PROXIES = [
+    line.split("==")[1]
+    for line in (ROOT / "scripts" / "proxy-releases.txt").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+]
+
+
+@pytest.fixture(scope="module", params=["installed", *OLDER_PROXIES])
+def jupyter_lab_extra_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The hub's prefix, and for an older jupyter-server-proxy its folder first on the
+    server's path (each release rewrites redirects its own way, see the releases file)."""
+    env = {"JUPYTERHUB_SERVICE_PREFIX": HUB_PREFIX}
+    if request.param == "installed":
+        return env
+    folder = ROOT / ".venv" / "proxy-releases" / request.param
+    env["PYTHONPATH"] = str(folder)
+    loaded = _proxy_version(env)
+    if loaded != request.param:
+        pytest.fail(
+            f"jupyter-server-proxy {request.param} is not in {folder} (found {loaded}): "
+            "run scripts/ensure-proxy-releases"
+        )
+    return env
+
+
+def _proxy_version(env: dict[str, str]) -> str:
+    """The jupyter-server-proxy a Python with ``env`` imports, as the JupyterLab will."""
+    found = subprocess.run(
+        [sys.executable, "-c", "import jupyter_server_proxy as p; print(p.__version__)"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return found.stdout.strip()
 
 
 def _origin(url: str) -> str:
@@ -76,7 +115,7 @@ def test_a_top_up_round_trip_goes_through_the_jupyter_servers_proxy_only(
     expect(checkout.locator(".amount")).to_have_text("$25.00")
     page_url = checkout.url
     checkout.get_by_role("button", name="Pay $25.00").click()
-    # Back on the same page (the redirect is relative: no doubled prefix), now paid.
+    # Back on the same page (the redirect names the host: no proxy rewrites it), now paid.
     expect(checkout.locator("h1")).to_have_text("Payment received")
     assert checkout.url == page_url
     checkout.screenshot(path=artifacts_dir / "remote-kernel-paid-through-proxy.png")
@@ -127,3 +166,51 @@ def _form_token(page: str) -> str:
     found = re.search(r'name="form_token" value="([0-9a-f]+)"', page)
     assert found, page[:500]
     return found[1]
+
+
+@pytest.fixture
+def sandbox_behind_stripping_proxy(tmp_path: Path) -> Iterator[SandboxServer]:
+    """A sandbox whose pages are served through ``proxy/{port}``: the prefix is stripped."""
+    server = SandboxServer(
+        SandboxSettings(db_path=tmp_path / "sandbox.sqlite3"),
+        public_url_for=lambda port: f"{HUB_PREFIX}proxy/{port}",
+    )
+    with server:
+        yield server
+
+
+def test_the_teachers_page_lands_on_itself_through_a_stripping_proxy(
+    jupyter_lab: JupyterLabServer, sandbox_behind_stripping_proxy: SandboxServer
+) -> None:
+    """Signing in and granting answer 303s that each release passes on its own way."""
+    sandbox = sandbox_behind_stripping_proxy
+    origin = jupyter_lab.url.removesuffix(HUB_PREFIX)
+    admin = urljoin(origin, sandbox.admin_url)
+    hub = httpx.Client(
+        headers={"Authorization": f"token {jupyter_lab.token}"}, timeout=30, follow_redirects=False
+    )
+
+    def press(page: httpx.Response, action: str, **values: str) -> str:
+        """Submit the page's form posting to ``…/admin/{action}``; where the browser lands."""
+        form = next(
+            form
+            for form in BeautifulSoup(page.text, "html.parser").find_all("form", method="post")
+            if str(form["action"]).endswith(f"/admin/{action}")
+        )
+        fields = {str(i["name"]): str(i.get("value", "")) for i in form.find_all("input")}
+        posted = urljoin(admin, str(form["action"]))
+        answer = hub.post(posted, data=fields | values)
+        assert answer.status_code == 303, answer.text[:500]
+        return urljoin(posted, answer.headers["Location"])
+
+    with hub, httpx.Client(base_url=sandbox.url, timeout=30) as api:
+        student = api.post("/v1/activate", json={"device_fingerprint": "cd" * 16}).json()
+        account_id = student["data"]["account_id"]
+        signed_out = hub.get(admin)
+        assert signed_out.status_code == 401
+        assert press(signed_out, "sign-in", token=sandbox.admin_token) == admin
+        page = hub.get(admin)
+        assert page.status_code == 200 and account_id in page.text
+        granted = press(page, "grant", account_id=account_id, amount_usd="1")
+        assert granted == f"{admin}?done=granted#account-{account_id}"
+        assert "Credit granted" in hub.get(granted).text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -24,17 +24,32 @@ from .conftest import SandboxFactory, activate, balance, data_of, error_of, form
 HUB = "https://hub.example.org"
 
 
+def _rewritten(location: str, prefix: str, release: str) -> str:
+    """The ``Location`` a stripping jupyter-server-proxy passes on (see its handlers.py).
+
+    3.x and 4.0-4.4 pass it as it is. 4.5 joins its prefix to every one that names no
+    host, relative ones included; 4.6 only to root-absolute ones (its #592).
+    """
+    parts = urlsplit(location)
+    if release == "3.x" or parts.scheme or parts.netloc:
+        return location
+    if release == "4.6" and not parts.path.startswith("/"):
+        return location
+    return urlunsplit(parts._replace(path=f"{prefix.rstrip('/')}/{parts.path.lstrip('/')}"))
+
+
 class HubProxy:
     """What jupyter-server-proxy sends the sandbox for a browser on the hub's origin.
 
     The proxy passes ``Cookie`` and ``Set-Cookie`` through and keeps none; the browser's
     cookies are kept here, by the hub's URLs, as the browser keeps them. Stripping, it
-    prefixes a root-absolute redirect with its own path, as jupyter-server-proxy 4 does.
+    rewrites redirects as ``release`` does; keeping the prefix, no release rewrites them.
     """
 
-    def __init__(self, sandbox: SandboxServer, strips: bool) -> None:
+    def __init__(self, sandbox: SandboxServer, strips: bool, release: str = "4.6") -> None:
         self.prefix = sandbox.settings.public_url or ""
         self.strips = strips
+        self.release = release
         self.http = httpx.Client(base_url=sandbox.url, timeout=30)
         self.browser_cookies = httpx.Cookies()
 
@@ -54,9 +69,9 @@ class HubProxy:
         target = f"{path}?{parts.query}" if parts.query else path
         response = self.http.request(method, target, headers=headers, **kwargs)  # type: ignore[arg-type]
         self.http.cookies.clear()
-        location = response.headers.get("Location", "")
-        if self.strips and response.is_redirect and location.startswith("/"):
-            response.headers["Location"] = f"{self.prefix}{location}"
+        if self.strips and response.is_redirect:
+            location = response.headers["Location"]
+            response.headers["Location"] = _rewritten(location, self.prefix, self.release)
         self.browser_cookies.extract_cookies(
             httpx.Response(response.status_code, headers=response.headers, request=as_sent)
         )
@@ -68,9 +83,13 @@ def sandbox(sandbox_factory: SandboxFactory) -> SandboxServer:
     return sandbox_factory(public_url="/user/alice/proxy/8765")
 
 
-@pytest.fixture(params=[True, False], ids=["strips", "keeps"])
+@pytest.fixture(
+    params=[(True, "3.x"), (True, "4.5"), (True, "4.6"), (False, "4.6")],
+    ids=["strips as 3.x and 4.0-4.4", "strips as 4.5", "strips as 4.6", "keeps"],
+)
 def proxy(request: pytest.FixtureRequest, sandbox: SandboxServer) -> Iterator[HubProxy]:
-    hub_proxy = HubProxy(sandbox, strips=request.param)
+    strips, release = request.param
+    hub_proxy = HubProxy(sandbox, strips=strips, release=release)
     yield hub_proxy
     hub_proxy.http.close()
 
@@ -98,8 +117,10 @@ def test_links_are_root_relative_and_each_page_works_through_the_proxy(
         pay_button, _ = forms_of(proxy.request("GET", checkout))
         pay_url = urljoin(checkout, pay_button.action)
         paid = proxy.request("POST", pay_url, data=pay_button.fields)
-        # Relative, so a proxy that prefixes root-absolute redirects cannot double the path.
-        assert paid.status_code == 303 and not paid.headers["Location"].startswith("/")
+        # On the browser's host, so no proxy release rewrites it (none doubles the prefix,
+        # 4.5 does not send it outside it).
+        assert paid.status_code == 303
+        assert paid.headers["Location"].startswith("//hub.example.org/user/alice/proxy/8765/")
         assert urljoin(pay_url, paid.headers["Location"]) == checkout
         assert "Payment received" in proxy.request("GET", checkout).text
         assert balance(api, account) == Decimal("7.00")
@@ -163,3 +184,20 @@ def test_the_teachers_page_signs_in_grants_and_signs_out_under_the_prefix(
 
         assert post(proxy.request("GET", page_url), "sign-out") == page_url
         assert proxy.request("GET", page_url).status_code == 401
+
+
+def test_without_a_host_header_a_redirect_is_relative_to_the_page(
+    sandbox: SandboxServer,
+) -> None:
+    """An HTTP/1.0-style request names no host to send the browser back to."""
+    with httpx.Client(base_url=sandbox.url, timeout=30) as http:
+        account = activate(http)
+        page = http.get(account.activation["checkout_url"])  # the add-funds page
+        (amount_form,) = forms_of(page)
+        started = http.post(
+            amount_form.action,
+            data=amount_form.fields | {"amount_usd": "5"},
+            headers={"Host": ""},
+        )
+        assert started.status_code == 303
+        assert started.headers["Location"].startswith("../checkout/tu_")
