@@ -125,26 +125,36 @@ def test_a_top_up_round_trip_goes_through_the_jupyter_servers_proxy_only(
     assert elsewhere == [], f"the browser tried to reach another server: {elsewhere}"
 
 
+def _sandbox_behind_the_proxy(tmp_path: Path, route: str) -> SandboxServer:
+    """A sandbox whose pages the Jupyter server serves at ``{prefix}{route}/{port}``."""
+    return SandboxServer(
+        SandboxSettings(db_path=tmp_path / "sandbox.sqlite3"),
+        public_url_for=lambda port: f"{HUB_PREFIX}{route}/{port}",
+    )
+
+
 @pytest.fixture
 def sandbox_behind_absolute_proxy(tmp_path: Path) -> Iterator[SandboxServer]:
-    """A sandbox whose pages are served through ``proxy/absolute/{port}``: the prefix is kept."""
-    server = SandboxServer(
-        SandboxSettings(db_path=tmp_path / "sandbox.sqlite3"),
-        public_url_for=lambda port: f"{HUB_PREFIX}proxy/absolute/{port}",
-    )
-    with server:
+    """Served through ``proxy/absolute/{port}``: the prefix is kept."""
+    with _sandbox_behind_the_proxy(tmp_path, "proxy/absolute") as server:
         yield server
 
 
+@pytest.fixture
+def hub(jupyter_lab: JupyterLabServer) -> Iterator[httpx.Client]:
+    """A browser signed in to the Jupyter server, which looks at each redirect itself."""
+    with httpx.Client(
+        headers={"Authorization": f"token {jupyter_lab.token}"}, timeout=30, follow_redirects=False
+    ) as client:
+        yield client
+
+
 def test_a_proxy_that_keeps_the_prefix_serves_every_page_and_redirect(
-    jupyter_lab: JupyterLabServer, sandbox_behind_absolute_proxy: SandboxServer
+    jupyter_lab: JupyterLabServer, hub: httpx.Client, sandbox_behind_absolute_proxy: SandboxServer
 ) -> None:
     sandbox = sandbox_behind_absolute_proxy
-    hub = httpx.Client(
-        headers={"Authorization": f"token {jupyter_lab.token}"}, timeout=30, follow_redirects=False
-    )
     origin = jupyter_lab.url.removesuffix(HUB_PREFIX)
-    with hub, httpx.Client(base_url=sandbox.url, timeout=30) as api:
+    with httpx.Client(base_url=sandbox.url, timeout=30) as api:
         activation = api.post("/v1/activate", json={"device_fingerprint": "ab" * 16}).json()
         add_funds = urljoin(origin, activation["data"]["checkout_url"])
         assert add_funds.startswith(f"{origin}{sandbox.public_url}/add-funds/")
@@ -170,25 +180,17 @@ def _form_token(page: str) -> str:
 
 @pytest.fixture
 def sandbox_behind_stripping_proxy(tmp_path: Path) -> Iterator[SandboxServer]:
-    """A sandbox whose pages are served through ``proxy/{port}``: the prefix is stripped."""
-    server = SandboxServer(
-        SandboxSettings(db_path=tmp_path / "sandbox.sqlite3"),
-        public_url_for=lambda port: f"{HUB_PREFIX}proxy/{port}",
-    )
-    with server:
+    """Served through ``proxy/{port}``: the prefix is stripped."""
+    with _sandbox_behind_the_proxy(tmp_path, "proxy") as server:
         yield server
 
 
 def test_the_teachers_page_lands_on_itself_through_a_stripping_proxy(
-    jupyter_lab: JupyterLabServer, sandbox_behind_stripping_proxy: SandboxServer
+    jupyter_lab: JupyterLabServer, hub: httpx.Client, sandbox_behind_stripping_proxy: SandboxServer
 ) -> None:
     """Signing in and granting answer 303s that each release passes on its own way."""
     sandbox = sandbox_behind_stripping_proxy
-    origin = jupyter_lab.url.removesuffix(HUB_PREFIX)
-    admin = urljoin(origin, sandbox.admin_url)
-    hub = httpx.Client(
-        headers={"Authorization": f"token {jupyter_lab.token}"}, timeout=30, follow_redirects=False
-    )
+    admin = urljoin(jupyter_lab.url.removesuffix(HUB_PREFIX), sandbox.admin_url)
 
     def press(page: httpx.Response, action: str, **values: str) -> str:
         """Submit the page's form posting to ``…/admin/{action}``; where the browser lands."""
@@ -203,7 +205,7 @@ def test_the_teachers_page_lands_on_itself_through_a_stripping_proxy(
         assert answer.status_code == 303, answer.text[:500]
         return urljoin(posted, answer.headers["Location"])
 
-    with hub, httpx.Client(base_url=sandbox.url, timeout=30) as api:
+    with httpx.Client(base_url=sandbox.url, timeout=30) as api:
         student = api.post("/v1/activate", json={"device_fingerprint": "cd" * 16}).json()
         account_id = student["data"]["account_id"]
         signed_out = hub.get(admin)

@@ -141,9 +141,15 @@ def test_every_page_state_in_chinese_shows_no_english(
 ) -> None:
     pages = every_page_state(sandbox_factory, sandbox, store, CHINESE)
     assert len(pages) == 16
+    assert_all_chinese(pages, EXPECTED_STATUS)
+
+
+def assert_all_chinese(pages: dict[str, httpx.Response], statuses: dict[str, int]) -> None:
+    """Each page has its status (422 when refused, else ``statuses`` or 200), says it is
+    zh-CN, and shows no English; every leak is named at once."""
     leaks = {}
     for state, page in pages.items():
-        expected = 422 if "refused" in state else EXPECTED_STATUS.get(state, 200)
+        expected = 422 if "refused" in state else statuses.get(state, 200)
         assert page.status_code == expected, (state, page.text)
         assert_speaks(page, "zh-CN")
         if english := english_in(visible_text(page)):
