@@ -242,7 +242,10 @@ def test_a_replayed_activation_never_hands_the_first_key_to_another_caller(
         )
     assert secret_part(key) not in replay.text, "the replay handed out the first caller's key"
     assert secret_part(key) not in json.dumps(dict(replay.headers))
-    assert httpx.get(f"{shared.url}/v1/account/balance", headers=bearer(key)).status_code == 200
+    assert (
+        httpx.get(f"{shared.url}/v1/account/balance", headers=bearer(key), timeout=30).status_code
+        == 200
+    )
 
 
 # ------------------------------------------------------------------ spoofed host
@@ -296,12 +299,16 @@ def test_no_cross_site_page_can_call_or_read_the_api(shared: SandboxProcess) -> 
     evil = {"Origin": "https://evil.example"}
     body = json.dumps({"device_fingerprint": fingerprint()})
     simple = httpx.post(  # a form or fetch() without preflight can only send text/plain
-        f"{shared.url}/v1/activate", content=body, headers={**evil, "Content-Type": "text/plain"}
+        f"{shared.url}/v1/activate",
+        content=body,
+        headers={**evil, "Content-Type": "text/plain"},
+        timeout=30,
     )
     assert simple.status_code >= 400, "a cross-site simple request created an account"
     preflight = httpx.options(
         f"{shared.url}/v1/activate",
         headers={**evil, "Access-Control-Request-Method": "POST"},
+        timeout=30,
     )
     for response in (simple, preflight):
         granted = {k: v for k, v in response.headers.items() if k.startswith("access-control-")}

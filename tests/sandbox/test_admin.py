@@ -92,7 +92,10 @@ def test_failing_the_next_calls_fails_exactly_that_many_across_servers(
     one, two = sandbox_factory(), sandbox_factory()  # two processes' worth on one database
     store = open_store(one.settings.database)
     store.open()
-    with httpx.Client(base_url=one.url, timeout=30) as a, httpx.Client(base_url=two.url) as b:
+    with (
+        httpx.Client(base_url=one.url, timeout=30) as a,
+        httpx.Client(base_url=two.url, timeout=30) as b,
+    ):
         account = activate(a)
         admin.fail_next_calls(store, 3)
         answers = [client.get("/v1/account/balance", headers=account.headers) for client in (a, b)]

@@ -113,6 +113,8 @@ def test_a_request_cut_off_by_kill_9_blocks_its_key_for_no_one_after_a_restart(
     topup = {"amount_usd": 9}
     url, slow = _serve(database, "--processing-delay", "600")
     try:
+        with httpx.Client(base_url=url, timeout=30) as ready:  # started, so the 2 s are its
+            ready.get("/openapi.json").raise_for_status()
         # The server is still working on it when the client gives up.
         with (
             httpx.Client(base_url=url, timeout=2) as impatient,

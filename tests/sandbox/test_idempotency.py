@@ -9,7 +9,8 @@ from decimal import Decimal
 import httpx
 
 from infrai_jupyter.contract import ErrorCode, TopupRequest
-from infrai_jupyter.sandbox.idempotency import identify
+from infrai_jupyter.sandbox import SandboxServer
+from infrai_jupyter.sandbox.idempotency import IdempotentRequest, identify
 from infrai_jupyter.sandbox.store import IdempotencyRecord, open_store
 
 from .conftest import (
@@ -32,6 +33,45 @@ def _topups(client: httpx.Client, account: Account) -> list[dict[str, object]]:
         client.get("/v1/account/topups", headers=account.headers)
     )["items"]
     return items
+
+
+def _held_key(account: Account, key: str, amount: int) -> IdempotentRequest:
+    """How the sandbox identifies a top-up of ``amount`` sent with ``key``."""
+    body = TopupRequest(amount_usd=amount)
+    held = identify(f"account:{account.account_id}", "account.topup", body, key)
+    assert held is not None
+    return held
+
+
+def _first_then_a_retry(
+    sandbox: SandboxServer,
+    client: httpx.Client,
+    account: Account,
+    key: str,
+    amount: int,
+    retry_client: httpx.Client | None = None,
+) -> tuple[httpx.Response, httpx.Response]:
+    """The same top-up twice with one key, the retry (through ``retry_client``, another
+    server on the database, if given) sent once the first holds the key (its reservation
+    is in the database), however the threads are scheduled."""
+    held, headers = _held_key(account, key, amount), {**account.headers, "Idempotency-Key": key}
+    store = open_store(sandbox.settings.database)
+    store.open()
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            first = pool.submit(client.post, TOPUP, json={"amount_usd": amount}, headers=headers)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                with store.transaction(write=False) as tx:
+                    if tx.get_idempotency(held.scope, held.key_hash) is not None:
+                        break
+                time.sleep(0.02)
+            retry = pool.submit(
+                (retry_client or client).post, TOPUP, json={"amount_usd": amount}, headers=headers
+            )
+            return first.result(), retry.result()
+    finally:
+        store.close()
 
 
 def test_same_key_and_body_replays_the_first_response(
@@ -106,25 +146,38 @@ def test_a_rejected_request_does_not_burn_its_key(client: httpx.Client, account:
 
 
 def test_a_key_in_flight_gets_409(sandbox_factory: SandboxFactory) -> None:
-    # A lease far shorter than the request: only the server's heartbeat keeps it held.
-    sandbox = sandbox_factory(processing_delay_seconds=1.0, instance_lease_seconds=0.3)
+    sandbox = sandbox_factory(processing_delay_seconds=1.0)
     with httpx.Client(base_url=sandbox.url, timeout=30) as client:
         account = activate(client)
-        headers = {**account.headers, "Idempotency-Key": "slow"}
-        with ThreadPoolExecutor(2) as pool:
-            responses = list(
-                pool.map(
-                    lambda _: client.post(TOPUP, json={"amount_usd": 7}, headers=headers), range(2)
-                )
-            )
-        assert sorted(response.status_code for response in responses) == [200, 409]
-        conflict = next(response for response in responses if response.status_code == 409)
-        error = error_of(conflict, 409, ErrorCode.IDEMPOTENCY_KEY_IN_USE)
+        first, retry = _first_then_a_retry(sandbox, client, account, "slow", 7)
+        assert first.status_code == 200
+        error = error_of(retry, 409, ErrorCode.IDEMPOTENCY_KEY_IN_USE)
         assert "still being processed" in error["message"]
-        assert conflict.headers["Retry-After"] == "1"
+        assert retry.headers["Retry-After"] == "1"
+        headers = {**account.headers, "Idempotency-Key": "slow"}
         replay = client.post(TOPUP, json={"amount_usd": 7}, headers=headers)
         assert replay.headers["Idempotent-Replayed"] == "true"
         assert len(_topups(client, account)) == 1
+
+
+def test_a_running_sandbox_renews_its_lease_so_its_requests_stay_held(
+    sandbox_factory: SandboxFactory,
+) -> None:
+    """A lease far shorter than a request: only the heartbeat keeps the holder alive, so
+    it must move on while the sandbox runs (a retry would otherwise take over)."""
+    sandbox = sandbox_factory(instance_lease_seconds=0.3)
+    store = open_store(sandbox.settings.database)
+    store.open()
+    try:
+        beats: set[float] = set()
+        deadline = time.monotonic() + 30
+        while len(beats) < 3 and time.monotonic() < deadline:
+            with store.transaction(write=False) as tx:
+                beats.update(instance.heartbeat_at for instance in tx.list_instances())
+            time.sleep(0.05)
+        assert len(beats) >= 3, f"the heartbeat did not move in 30 s: {beats}"
+    finally:
+        store.close()
 
 
 def test_fifty_concurrent_requests_with_one_key_execute_once(
@@ -190,16 +243,9 @@ def test_a_stuck_holder_is_superseded_and_its_late_commit_is_refused(
     sandbox = sandbox_factory(abandoned_after_seconds=0, processing_delay_seconds=1.0)
     with httpx.Client(base_url=sandbox.url, timeout=30) as client:
         account = activate(client)
-        headers = {**account.headers, "Idempotency-Key": "stuck"}
-        with ThreadPoolExecutor(2) as pool:
-            responses = list(
-                pool.map(
-                    lambda _: client.post(TOPUP, json={"amount_usd": 7}, headers=headers), range(2)
-                )
-            )
-        assert sorted(response.status_code for response in responses) == [200, 409]
-        superseded = next(response for response in responses if response.status_code == 409)
-        error = error_of(superseded, 409, ErrorCode.IDEMPOTENCY_KEY_IN_USE)
+        stuck, retry = _first_then_a_retry(sandbox, client, account, "stuck", 7)
+        assert retry.status_code == 200
+        error = error_of(stuck, 409, ErrorCode.IDEMPOTENCY_KEY_IN_USE)
         assert "superseded" in error["message"]
         assert len(_topups(client, account)) == 1
 
@@ -224,13 +270,7 @@ def test_a_retry_that_waited_for_the_key_judges_the_holder_after_waiting(
         ):
             account = activate(client)
             headers = {**account.headers, "Idempotency-Key": "queued"}
-            held = identify(
-                f"account:{account.account_id}",
-                "account.topup",
-                TopupRequest(amount_usd=7),
-                "queued",
-            )
-            assert held is not None
+            held = _held_key(account, "queued", 7)
             with holder_store.transaction() as tx:
                 assert tx.get_idempotency(held.scope, held.key_hash) is None
                 retry = pool.submit(client.post, TOPUP, json={"amount_usd": 7}, headers=headers)
@@ -260,17 +300,14 @@ def test_two_servers_on_one_database_share_the_reservation(
     """Several processes on one database (a future PostgreSQL): a live holder is waited for."""
     servers = [sandbox_factory(processing_delay_seconds=1.0) for _ in range(2)]
     clients = [httpx.Client(base_url=server.url, timeout=30) for server in servers]
-    with clients[0], clients[1], ThreadPoolExecutor(2) as pool:
+    with clients[0], clients[1]:
         account = activate(clients[0])
-        headers = {**account.headers, "Idempotency-Key": "shared"}
-        responses = list(
-            pool.map(lambda c: c.post(TOPUP, json={"amount_usd": 4}, headers=headers), clients)
+        created, conflict = _first_then_a_retry(
+            servers[0], clients[0], account, "shared", 4, retry_client=clients[1]
         )
-        assert sorted(response.status_code for response in responses) == [200, 409]
-        conflict = next(response for response in responses if response.status_code == 409)
         error_of(conflict, 409, ErrorCode.IDEMPOTENCY_KEY_IN_USE)
         assert conflict.headers["Retry-After"] == "1"
-        created = next(response for response in responses if response.status_code == 200)
+        headers = {**account.headers, "Idempotency-Key": "shared"}
         for client in clients:
             replay = client.post(TOPUP, json={"amount_usd": 4}, headers=headers)
             assert data_of(replay)["topup_id"] == data_of(created)["topup_id"]

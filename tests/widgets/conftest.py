@@ -112,7 +112,7 @@ def text_at(html: str, selector: str) -> str:
 
 def settle_checkout(checkout_url: str, action: Literal["pay", "cancel"]) -> httpx.Response:
     """Do what the user does on the checkout page: submit its Pay (or Cancel) form."""
-    page = httpx.get(checkout_url)
+    page = httpx.get(checkout_url, timeout=30)
     page.raise_for_status()
     forms = [
         form
@@ -125,7 +125,7 @@ def settle_checkout(checkout_url: str, action: Literal["pay", "cancel"]) -> http
         for field in forms[0].find_all("input")
         if field.get("name")
     }
-    response = httpx.post(urljoin(checkout_url, str(forms[0]["action"])), data=fields)
+    response = httpx.post(urljoin(checkout_url, str(forms[0]["action"])), data=fields, timeout=30)
     assert response.status_code == 303, response.text
     return response
 
