@@ -8,66 +8,34 @@ translated where it is shown: the language may change after import.
 
 The language comes from ``set_language`` (``%config InfraiMagics.language = "zh-CN"``),
 else from the locale variables gettext reads (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``,
-``LANG``). Money keeps one format in every language (``$1,234.50``).
+``LANG``). Which names mean which language is ``contract.locale``'s to say: the sandbox
+follows the same rules and may import only the contract. Money keeps one format in
+every language (``$1,234.50``).
 
-This module imports nothing else of the package, so every layer may use it.
+This module imports nothing else of the package but the contract, so every layer above
+the contract may use it.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+# The locale rules are the contract's; their names stay importable from here too.
+from .contract.locale import ENGLISH as ENGLISH
+from .contract.locale import SIMPLIFIED_CHINESE
+from .contract.locale import language_from_environment as language_from_environment
+from .contract.locale import normalize_language as normalize_language
+
 DOMAIN = "infrai_jupyter"
 LOCALE_DIR = Path(__file__).parent / "locale"
-ENGLISH = "en"
-SUPPORTED_LANGUAGES = (ENGLISH, "zh_CN")
+SUPPORTED_LANGUAGES = (ENGLISH, SIMPLIFIED_CHINESE)
 """What ``set_language`` accepts (as ``zh-CN``, ``zh_CN.UTF-8``, ``zh-Hans`` … too)."""
 
-_ENVIRONMENT_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
-
 _chosen: str | None = None  # set_language's choice; None follows the environment
-
-
-def normalize_language(tag: str) -> str | None:
-    """The supported language ``tag`` names, or None.
-
-    Accepts the spellings people and systems use: ``zh-CN``, ``zh_CN.UTF-8``,
-    ``zh-Hans``, ``zh-hans-cn``, ``zh``; ``en``, ``en_US.UTF-8``, ``C``, ``POSIX``.
-    Traditional Chinese (``zh-TW``, ``zh-HK``, ``zh-Hant``) is not Simplified: None.
-    """
-    base = tag.strip().split(".")[0].split("@")[0].replace("_", "-").lower()
-    if base in ("c", "posix") or base == "en" or base.startswith("en-"):
-        return ENGLISH
-    parts = base.split("-")
-    if parts[0] != "zh":
-        return None
-    rest = set(parts[1:])
-    if rest & {"tw", "hk", "mo", "hant"}:
-        return None
-    return "zh_CN"
-
-
-def language_from_environment() -> str:
-    """The first supported language the locale variables name, else English.
-
-    ``LANGUAGE`` may list several (``zh_CN:en``), as gettext allows; an empty
-    variable is skipped, and the first set one decides, as in the C library.
-    """
-    for variable in _ENVIRONMENT_VARIABLES:
-        value = os.environ.get(variable, "")
-        if not value:
-            continue
-        for tag in value.split(":"):
-            language = normalize_language(tag)
-            if language is not None:
-                return language
-        return ENGLISH
-    return ENGLISH
 
 
 def set_language(tag: str | None) -> str:

@@ -44,3 +44,16 @@ def test_using_the_client_never_loads_jupyter_or_the_server() -> None:
     assert imported(modules, "httpx")  # the check sees what a real use imports
     forbidden = ["IPython", "ipywidgets", "fastapi", "uvicorn", "infrai_jupyter.sandbox"]
     assert [name for name in forbidden if imported(modules, name)] == []
+
+
+def test_the_language_rules_load_no_pydantic() -> None:
+    """``%load_ext`` loads ``_i18n``, which takes its locale rules from the contract: the
+    contract's models must stay unloaded until something uses them."""
+    assert not imported(modules_after("import infrai_jupyter._i18n"), "pydantic")
+
+
+def test_every_name_the_contract_exports_is_there() -> None:
+    from infrai_jupyter import contract
+
+    assert sorted(contract._MODULE_OF) == sorted(contract.__all__)
+    assert [name for name in contract.__all__ if getattr(contract, name, None) is None] == []

@@ -11,10 +11,12 @@ never mix.
 
 Negotiation (RFC 9110 §12.5.4): ranges are tried by descending ``q`` (ties in header
 order); ``q=0`` means "not this"; the first range the sandbox speaks wins, and if none
-does the page is English. ``zh``, ``zh-CN``, ``zh-SG`` and ``zh-Hans(-…)`` are
-Simplified Chinese; ``zh-TW``, ``zh-HK``, ``zh-MO`` and ``zh-Hant(-…)`` are Traditional,
-which the sandbox does not speak, so they fall through to the next range (English if
-none). An explicit script wins over a region: ``zh-Hans-TW`` is Simplified.
+does the page is English. Which range names which language is the contract's rule
+(``contract.locale``, the package's too): ``zh``, ``zh-CN``, ``zh-SG`` and
+``zh-Hans(-…)`` are Simplified Chinese; ``zh-TW``, ``zh-HK``, ``zh-MO`` and
+``zh-Hant(-…)`` are Traditional, which the sandbox does not speak, so they fall through
+to the next range (English if none). An explicit script wins over a region:
+``zh-Hans-TW`` is Simplified.
 
 The parser is written here (about 30 lines, tested in ``tests/sandbox/
 test_pages_language.py``) rather than taken from a library: Starlette has none, Babel is
@@ -42,15 +44,17 @@ from pathlib import Path
 
 from starlette.requests import Request
 
+# The sandbox's languages are named as the contract names them; importable from here too.
+from infrai_jupyter.contract.locale import ENGLISH as ENGLISH
+from infrai_jupyter.contract.locale import SIMPLIFIED_CHINESE as SIMPLIFIED_CHINESE
+from infrai_jupyter.contract.locale import normalize_language
+
 DOMAIN = "infrai_sandbox"
 LOCALE_DIR = Path(__file__).parent / "locale"
-ENGLISH = "en"
-SIMPLIFIED_CHINESE = "zh_CN"
 
 _HTML_LANG = {ENGLISH: "en", SIMPLIFIED_CHINESE: "zh-CN"}
 _RANGE = re.compile(r"^(?:\*|[a-z]{1,8}(?:-[a-z0-9]{1,8})*)$")
 _QUALITY = re.compile(r"^q=(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$")
-_TRADITIONAL = {"hant", "tw", "hk", "mo"}
 _MAX_RANGES = 64
 """Ranges read from one header: a real browser sends a handful, a hostile client more."""
 
@@ -81,26 +85,10 @@ def accepted_ranges(header: str | None) -> list[str]:
     return [language_range for _, _, language_range in sorted(weighted)]
 
 
-def supported_language(language_range: str) -> str | None:
-    """The catalogue a language range asks for (``en`` or ``zh_CN``), or None.
-
-    ``*`` ("any language") gets the default, English.
-    """
-    subtags = language_range.lower().split("-")
-    if subtags[0] in ("en", "*"):
-        return ENGLISH
-    if subtags[0] != "zh":
-        return None
-    rest = set(subtags[1:])
-    if "hans" in rest:
-        return SIMPLIFIED_CHINESE
-    return None if rest & _TRADITIONAL else SIMPLIFIED_CHINESE
-
-
 def negotiate(header: str | None) -> str:
     """The language the pages speak for this ``Accept-Language``: ``en`` or ``zh_CN``."""
     for language_range in accepted_ranges(header):
-        language = supported_language(language_range)
+        language = normalize_language(language_range)
         if language is not None:
             return language
     return ENGLISH
