@@ -29,7 +29,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from infrai_jupyter.contract import AmountError, parse_amount
-from infrai_jupyter.contract.money import AMOUNT_MESSAGES
 
 from . import admin, admin_views
 from .admin_session import (
@@ -49,7 +48,7 @@ from .context import (
     path_prefix,
     sandbox_of,
 )
-from .i18n import N_, PageLanguage, language_of, render
+from .i18n import N_, PageLanguage, amount_problem, language_of, render
 from .store import Store
 
 MAX_COUNT = 1_000_000
@@ -235,7 +234,7 @@ def build_router() -> APIRouter:
             try:
                 row = admin.grant(sandbox.store, account_id, parse_amount(raw_amount))
             except AmountError as error:
-                problem = render(language, AMOUNT_MESSAGES[error.reason], error.params)
+                problem = amount_problem(language, error)
                 message = render(language, _NOT_GRANTED, {"problem": problem})
                 return refused({f"grant:{account_id}": (message, raw_amount[:32])})
             except admin.UnknownAccountError:

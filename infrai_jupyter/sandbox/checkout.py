@@ -37,11 +37,11 @@ from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from infrai_jupyter.contract.money import AMOUNT_MESSAGES, AmountError, parse_amount
+from infrai_jupyter.contract.money import AmountError, parse_amount
 
 from . import admin, service
 from .context import Sandbox, checkout_location, path_prefix, sandbox_of
-from .i18n import PageLanguage, language_of
+from .i18n import PageLanguage, amount_problem, language_of
 from .store import Account, Topup
 
 PRESET_AMOUNTS = ("5", "10", "25", "50")
@@ -243,14 +243,6 @@ def _declined_page(language: PageLanguage, sandbox: Sandbox, topup: Topup) -> HT
     return _page(language, title, body, 402)
 
 
-def _amount_problem(language: PageLanguage, error: AmountError) -> str:
-    """Why the typed amount was refused, in ``language`` (the contract says it in English)."""
-    message = AMOUNT_MESSAGES.get(error.reason)
-    if message is None:  # a reason added to the contract after this table
-        return str(error)
-    return language.gettext(message).format(**error.params)
-
-
 def _add_funds_page(
     language: PageLanguage,
     sandbox: Sandbox,
@@ -349,7 +341,7 @@ def build_router() -> APIRouter:
             amount = parse_amount(raw_amount)
         except AmountError as error:
             language = language_of(request)
-            problem = _amount_problem(language, error)
+            problem = amount_problem(language, error)
             return _add_funds_page(language, sandbox, token, problem, raw_amount[:32])
         return await run_in_threadpool(create_and_redirect, request, token, amount)
 

@@ -26,6 +26,11 @@ be a runtime dependency for one header.
 Money keeps one format in every language (``$1,234.50``), so amounts are formatted
 by the page code, never by a translation.
 
+The command line (``__main__``, ``admin_cli``) and the lesson helpers (``teaching``)
+answer no request: they speak the process's locale (``LANGUAGE``, ``LC_ALL``,
+``LC_MESSAGES``, ``LANG``), read by the contract's rules as the package reads them
+(:func:`locale_language`).
+
 An API message is built as its English text (marked with :func:`N_`) and its
 parameters, and rendered in the request's language only when the answer is written
 (see ``envelopes.ApiError``). Codes, field names and ``details`` stay as they are: they
@@ -47,7 +52,8 @@ from starlette.requests import Request
 # The sandbox's languages are named as the contract names them; importable from here too.
 from infrai_jupyter.contract.locale import ENGLISH as ENGLISH
 from infrai_jupyter.contract.locale import SIMPLIFIED_CHINESE as SIMPLIFIED_CHINESE
-from infrai_jupyter.contract.locale import normalize_language
+from infrai_jupyter.contract.locale import language_from_environment, normalize_language
+from infrai_jupyter.contract.money import AMOUNT_MESSAGES, AmountError
 
 DOMAIN = "infrai_sandbox"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -94,9 +100,15 @@ def negotiate(header: str | None) -> str:
     return ENGLISH
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue where it is defined; translate it where shown."""
+    return message
+
+
 @dataclass(frozen=True)
 class PageLanguage:
-    """One page's language: its messages, and the tags that say so to the browser."""
+    """One page's (or terminal's) language: its messages, and the tags that say so to the
+    browser."""
 
     code: str
     translations: _gettext.NullTranslations
@@ -134,6 +146,22 @@ def language_of(request: Request) -> PageLanguage:
 ENGLISH_LANGUAGE = page_language(ENGLISH)
 """English, for an answer written before (or without) a request to negotiate with."""
 
+_NOT_SPOKEN = N_("{tag} is not a language the sandbox speaks: use 'en' or 'zh-CN'.")
+
+
+def locale_language(tag: str | None = None) -> PageLanguage:
+    """The language ``tag`` names (``zh-CN``, ``zh_CN.UTF-8``, ``en`` …), or with None the
+    process's locale: what a terminal and lesson code read, where no request asks.
+
+    Raises ``ValueError`` for a ``tag`` the sandbox does not speak.
+    """
+    if tag is None:
+        return page_language(language_from_environment())
+    code = normalize_language(tag)
+    if code is None:
+        raise ValueError(render(locale_language(), _NOT_SPOKEN, {"tag": repr(tag)}))
+    return page_language(code)
+
 
 def render(language: PageLanguage, message: str, params: Mapping[str, object]) -> str:
     """``message`` (English, with ``{placeholders}``) in ``language``, filled from ``params``."""
@@ -141,6 +169,9 @@ def render(language: PageLanguage, message: str, params: Mapping[str, object]) -
     return translated.format(**params) if params else translated
 
 
-def N_(message: str) -> str:
-    """Mark ``message`` for the catalogue where it is defined; translate it where shown."""
-    return message
+def amount_problem(language: PageLanguage, error: AmountError) -> str:
+    """Why an amount was refused, in ``language`` (the contract says it in English)."""
+    message = AMOUNT_MESSAGES.get(error.reason)
+    if message is None:  # a reason added to the contract after this table
+        return str(error)
+    return render(language, message, error.params)

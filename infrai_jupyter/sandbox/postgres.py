@@ -20,6 +20,7 @@ from contextlib import contextmanager
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from .i18n import N_
 from .schema import POSTGRES_MIGRATIONS as MIGRATIONS
 from .sql import POSTGRES, SqlTransaction
 from .store import StoreError, StoreUnavailable, Transaction, describe
@@ -59,7 +60,9 @@ class PostgresStore:
                 self._migrate(connection)
         except psycopg.Error as error:
             pool.close()
-            raise StoreError(f"cannot use {describe(self.url)}: {error}") from error
+            raise StoreError(
+                N_("cannot use {database}: {error}"), database=describe(self.url), error=error
+            ) from error
         except BaseException:
             pool.close()
             raise
@@ -74,12 +77,12 @@ class PostgresStore:
     def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
         """Run a transaction: commit on success, roll back on any exception."""
         if self._pool is None:
-            raise StoreError("the PostgreSQL store is not open")
+            raise StoreError(N_("the PostgreSQL store is not open"))
         try:
             with self._pool.connection() as connection, connection.transaction():
                 yield SqlTransaction(connection, POSTGRES, write=write)
         except psycopg.OperationalError as error:  # includes lost connections, pool timeouts
-            raise StoreUnavailable(f"PostgreSQL: {error}") from error
+            raise StoreUnavailable(N_("PostgreSQL: {error}"), error=error) from error
 
     def _migrate(self, connection: psycopg.Connection[tuple[object, ...]]) -> None:
         connection.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
@@ -88,8 +91,13 @@ class PostgresStore:
         version = int(row[0]) if row and row[0] is not None else 0  # type: ignore[call-overload]
         if version > len(MIGRATIONS):
             raise StoreError(
-                f"{describe(self.url)} has schema version {version}, newer than this sandbox "
-                f"understands ({len(MIGRATIONS)}); upgrade infrai_jupyter"
+                N_(
+                    "{database} has schema version {version}, newer than this sandbox "
+                    "understands ({known}); upgrade infrai_jupyter"
+                ),
+                database=describe(self.url),
+                version=version,
+                known=len(MIGRATIONS),
             )
         for statements in MIGRATIONS[version:]:
             for statement in statements:

@@ -23,11 +23,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from queue import Empty, SimpleQueue
 
+from .i18n import N_
 from .schema import SQLITE_MIGRATIONS as MIGRATIONS
 from .sql import SQLITE, SqlTransaction
 from .store import StoreError, StoreUnavailable, Transaction
 
 _BUSY_TIMEOUT_MS = 30_000
+_BUSY = N_("the database is busy: {error}")
 
 
 class SqliteStore:
@@ -81,7 +83,7 @@ class SqliteStore:
         if write:
             with self._write_lock:
                 if self._writer is None:
-                    raise StoreError("the SQLite store is not open")
+                    raise StoreError(N_("the SQLite store is not open"))
                 yield from _run(self._writer, "BEGIN IMMEDIATE", write=True)
             return
         reader = self._reader()
@@ -105,7 +107,9 @@ class SqliteStore:
         except FileNotFoundError:
             stat = None
         if stat is None or (stat.st_dev, stat.st_ino) != self._identity:
-            raise StoreError(f"{self.path} was deleted or replaced; restart the sandbox")
+            raise StoreError(
+                N_("{path} was deleted or replaced; restart the sandbox"), path=self.path
+            )
 
     def _migrate(self, connection: sqlite3.Connection) -> None:
         connection.execute("BEGIN IMMEDIATE")
@@ -113,8 +117,13 @@ class SqliteStore:
         if version > len(MIGRATIONS):
             connection.execute("ROLLBACK")
             raise StoreError(
-                f"{self.path} has schema version {version}, newer than this sandbox "
-                f"understands ({len(MIGRATIONS)}); upgrade infrai_jupyter or use --reset"
+                N_(
+                    "{path} has schema version {version}, newer than this sandbox "
+                    "understands ({known}); upgrade infrai_jupyter or use --reset"
+                ),
+                path=self.path,
+                version=version,
+                known=len(MIGRATIONS),
             )
         for statements in MIGRATIONS[version:]:
             for statement in statements:
@@ -143,7 +152,7 @@ def _run(connection: sqlite3.Connection, begin: str, *, write: bool) -> Iterator
     try:
         connection.execute(begin)
     except sqlite3.OperationalError as error:
-        raise StoreUnavailable(f"the database is busy: {error}") from error
+        raise StoreUnavailable(_BUSY, error=error) from error
     try:
         yield SqlTransaction(connection, SQLITE, write=write)
         connection.execute("COMMIT")
@@ -151,5 +160,5 @@ def _run(connection: sqlite3.Connection, begin: str, *, write: bool) -> Iterator
         if connection.in_transaction:
             connection.execute("ROLLBACK")
         if isinstance(failure, sqlite3.OperationalError) and "locked" in str(failure):
-            raise StoreUnavailable(f"the database is busy: {failure}") from failure
+            raise StoreUnavailable(_BUSY, error=failure) from failure
         raise

@@ -23,11 +23,26 @@ from urllib.parse import urlsplit, urlunsplit
 
 from infrai_jupyter.contract import TopupState
 
+from .i18n import ENGLISH_LANGUAGE, PageLanguage, render
+
 IdempotencyState = Literal["in_flight", "done"]
 
 
 class StoreError(RuntimeError):
-    """The database cannot be used (for example: written by a newer sandbox)."""
+    """The database cannot be used (for example: written by a newer sandbox).
+
+    ``str()`` is English, for logs; ``template`` (English with ``{placeholders}``, marked
+    ``N_`` where raised) and ``params`` let the command line say it in the teacher's
+    language (:meth:`message_in`).
+    """
+
+    def __init__(self, template: str, **params: object) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(render(ENGLISH_LANGUAGE, template, params))
+
+    def message_in(self, language: PageLanguage) -> str:
+        return render(language, self.template, self.params)
 
 
 class StoreUnavailable(StoreError):

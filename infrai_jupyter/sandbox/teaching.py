@@ -10,8 +10,15 @@ on a sandbox's checkout page: the hosted API's page is for people.
 as a teacher starts it in a terminal, but on loopback and with a bounded lifetime, so a
 lesson can try the classroom set-up without leaving a server behind.
 
-Standard library and httpx only: the sandbox shares nothing but the contract with the
-rest of the package.
+Their messages speak the process's locale (``LANG=zh_CN.UTF-8`` gives Simplified
+Chinese), as the sandbox's command line does; ``pay_checkout`` and ``cancel_checkout``
+take ``language="zh-CN"`` (or ``"en"``) for a lesson that chose its language otherwise
+(``%config InfraiMagics.language``, which the sandbox cannot see: it shares nothing but
+the contract with the rest of the package). The server a ``ClassSandbox`` starts
+inherits the locale, and its first line still starts ``infrai sandbox serving on URL``
+in every language, which is how ``start`` finds its address.
+
+Standard library, httpx and the sandbox's own catalogue only.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ from urllib.parse import urljoin
 
 import httpx
 
+from .i18n import N_, PageLanguage, locale_language, render
+
 __all__ = ["CheckoutError", "ClassSandbox", "cancel_checkout", "pay_checkout"]
 
 _SANDBOX_TITLE = "· infrai sandbox"
@@ -40,6 +49,7 @@ _SANDBOX_TITLE = "· infrai sandbox"
 _START_TIMEOUT_S = 30.0
 _STOP_TIMEOUT_S = 10.0
 _ANNOUNCEMENT = re.compile(r"serving on (http://\S+)")
+"""The server's first line (``__main__.ANNOUNCEMENT``), the same in every language."""
 
 
 class CheckoutError(RuntimeError):
@@ -76,43 +86,70 @@ class _CheckoutPage(HTMLParser):
             self.title += data
 
 
-def pay_checkout(checkout_url: str, *, timeout: float = 10.0) -> httpx.Response:
+_NOTHING_TO_DO = {
+    "pay": N_(
+        "The checkout page has no Pay button (HTTP {status}): the top-up is already paid, "
+        "canceled or expired."
+    ),
+    "cancel": N_(
+        "The checkout page has no Cancel button (HTTP {status}): the top-up is already paid, "
+        "canceled or expired."
+    ),
+}
+_REFUSED = {
+    "pay": N_("The sandbox refused the pay (HTTP {status})."),
+    "cancel": N_("The sandbox refused the cancel (HTTP {status})."),
+}
+
+
+def pay_checkout(
+    checkout_url: str, *, timeout: float = 10.0, language: str | None = None
+) -> httpx.Response:
     """Pay a sandbox top-up as its checkout page's Pay button does; return the 303 answer.
 
     The answer's ``location`` is where the browser would go next: the top-up's
     ``return_url`` with ``topup_id`` and ``state`` added, or the checkout page again.
-    Raises :class:`CheckoutError` when the page is not a sandbox's or has nothing to pay.
+    Raises :class:`CheckoutError` when the page is not a sandbox's or has nothing to pay,
+    in ``language`` (``"zh-CN"``, ``"en"``; None: the process's locale); ``ValueError``
+    for a language the sandbox does not speak.
     """
-    return _submit(checkout_url, "pay", timeout)
+    return _submit(checkout_url, "pay", timeout, locale_language(language))
 
 
-def cancel_checkout(checkout_url: str, *, timeout: float = 10.0) -> httpx.Response:
-    """Cancel a sandbox top-up as its checkout page's Cancel button does."""
-    return _submit(checkout_url, "cancel", timeout)
+def cancel_checkout(
+    checkout_url: str, *, timeout: float = 10.0, language: str | None = None
+) -> httpx.Response:
+    """Cancel a sandbox top-up as its checkout page's Cancel button does.
+
+    Raises :class:`CheckoutError` as :func:`pay_checkout` does, in ``language`` likewise.
+    """
+    return _submit(checkout_url, "cancel", timeout, locale_language(language))
 
 
-def _submit(checkout_url: str, action: Literal["pay", "cancel"], timeout: float) -> httpx.Response:
+def _submit(
+    checkout_url: str,
+    action: Literal["pay", "cancel"],
+    timeout: float,
+    language: PageLanguage,
+) -> httpx.Response:
     with httpx.Client(timeout=timeout) as http:
-        page = http.get(_reachable(checkout_url))
+        page = http.get(_reachable(checkout_url, language))
         parsed = _CheckoutPage()
         parsed.feed(page.text)
         if not parsed.title.strip().endswith(_SANDBOX_TITLE):
-            raise CheckoutError(
-                f"{checkout_url} is not a sandbox checkout page: pay real top-ups in a browser."
-            )
+            not_sandbox = N_("{url} is not a sandbox checkout page: pay real top-ups in a browser.")
+            raise CheckoutError(render(language, not_sandbox, {"url": checkout_url}))
         targets = [target for target in parsed.forms if target.endswith(f"/{action}")]
         if page.status_code != 200 or len(targets) != 1:
-            raise CheckoutError(
-                f"The checkout page has no {action.capitalize()} button (HTTP {page.status_code}):"
-                " the top-up is already paid, canceled or expired."
-            )
+            status = {"status": page.status_code}
+            raise CheckoutError(render(language, _NOTHING_TO_DO[action], status))
         answer = http.post(urljoin(str(page.url), targets[0]), data=parsed.forms[targets[0]])
     if answer.status_code != 303:
-        raise CheckoutError(f"The sandbox refused the {action} (HTTP {answer.status_code}).")
+        raise CheckoutError(render(language, _REFUSED[action], {"status": answer.status_code}))
     return answer
 
 
-def _reachable(checkout_url: str) -> str:
+def _reachable(checkout_url: str, language: PageLanguage) -> str:
     """``checkout_url`` as this kernel can fetch it.
 
     Behind a Jupyter server's proxy (JupyterHub, Binder) the embedded sandbox's links are
@@ -129,10 +166,11 @@ def _reachable(checkout_url: str) -> str:
         prefix = path_prefix(server.settings)
         if prefix and (checkout_url == prefix or checkout_url.startswith(f"{prefix}/")):
             return f"{server.url}{checkout_url}"
-    raise CheckoutError(
-        f"{checkout_url} is a path on the notebook's server, and no sandbox running in this "
-        "kernel serves it: pass the checkout link of a sandbox started here, or pay in a browser."
+    unserved = N_(
+        "{path} is a path on the notebook's server, and no sandbox running in this kernel "
+        "serves it: pass the checkout link of a sandbox started here, or pay in a browser."
     )
+    raise CheckoutError(render(language, unserved, {"path": checkout_url}))
 
 
 class ClassSandbox:
@@ -152,7 +190,8 @@ class ClassSandbox:
         flags: Sequence[str] = (),
     ) -> None:
         if lifetime <= 0:
-            raise ValueError("lifetime must be a positive number of seconds")
+            positive = N_("lifetime must be a positive number of seconds")
+            raise ValueError(locale_language().gettext(positive))
         self.lifetime = lifetime
         self.folder = folder or Path(tempfile.mkdtemp(prefix="infrai-class-"))
         self.flags = tuple(flags)
@@ -225,11 +264,13 @@ class ClassSandbox:
             if announced:
                 return announced.group(1)
             if not self.running:
-                raise RuntimeError(f"The sandbox did not start:\n{self.log()}")
+                failed = N_("The sandbox did not start:\n{log}")
+                raise RuntimeError(render(locale_language(), failed, {"log": self.log()}))
             time.sleep(0.05)
         self.stop()
-        seconds = f"{_START_TIMEOUT_S:.0f}"
-        raise RuntimeError(f"The sandbox did not start within {seconds} s:\n{self.log()}")
+        late = N_("The sandbox did not start within {seconds} s:\n{log}")
+        params = {"seconds": f"{_START_TIMEOUT_S:.0f}", "log": self.log()}
+        raise RuntimeError(render(locale_language(), late, params))
 
     def __repr__(self) -> str:
         return f"<ClassSandbox {self.url if self.running else 'stopped'}>"

@@ -1,5 +1,7 @@
 """The lesson helpers: paying through the real checkout form, and a class's sandbox process."""
 
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 import uuid
@@ -9,7 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from i18n.chinese import english_runs
 from infrai_jupyter._client import InfraiClient
+from infrai_jupyter.contract import LOCALE_VARIABLES
 from infrai_jupyter.errors import AuthenticationError
 from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
 from infrai_jupyter.sandbox.teaching import (
@@ -18,6 +22,14 @@ from infrai_jupyter.sandbox.teaching import (
     cancel_checkout,
     pay_checkout,
 )
+
+
+def set_locale(monkeypatch: pytest.MonkeyPatch, **variables: str) -> None:
+    """Give this process the locale ``variables`` (the suite reads ``LANGUAGE=en``)."""
+    for variable in LOCALE_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in variables.items():
+        monkeypatch.setenv(variable, value)
 
 
 @pytest.fixture
@@ -91,3 +103,45 @@ def test_class_sandbox_restarts_at_the_same_address_and_reset_forgets(tmp_path: 
     assert not classroom.running
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{address}/openapi.json")
+
+
+def test_checkout_errors_speak_the_locale_or_the_language_asked_for(
+    client: InfraiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    topup = client.account.topup(amount_usd=5)
+    pay_checkout(topup.checkout_url)
+    set_locale(monkeypatch, LANG="zh_CN.UTF-8")
+    with pytest.raises(CheckoutError) as paid:
+        pay_checkout(topup.checkout_url)
+    assert str(paid.value) == (
+        "结账页面上没有“支付”按钮（HTTP 200）：这笔充值已支付、已取消或已过期。"
+    )
+    with pytest.raises(CheckoutError) as elsewhere:
+        pay_checkout(f"{client.base_url}/openapi.json")
+    assert "不是沙盒的结账页面" in str(elsewhere.value)
+    for refused in (paid.value, elsewhere.value):
+        assert english_runs(str(refused)) == [], refused
+    with pytest.raises(CheckoutError, match="already paid, canceled or expired"):
+        pay_checkout(topup.checkout_url, language="en")
+    with pytest.raises(ValueError, match="'klingon'"):
+        pay_checkout(topup.checkout_url, language="klingon")
+    set_locale(monkeypatch, LANG="zh_TW.UTF-8")
+    with pytest.raises(CheckoutError, match="already paid, canceled or expired"):
+        pay_checkout(topup.checkout_url)
+    with pytest.raises(CheckoutError, match="已支付、已取消或已过期"):
+        pay_checkout(topup.checkout_url, language="zh-CN")
+
+
+def test_class_sandbox_finds_its_address_when_the_server_speaks_chinese(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_locale(monkeypatch, LANG="zh_CN.UTF-8")
+    classroom = ClassSandbox(lifetime=60, folder=tmp_path).start()
+    try:
+        assert classroom.url == f"http://127.0.0.1:{classroom.port}"
+        assert "按 Ctrl-C 停止。" in classroom.log()
+        assert httpx.get(f"{classroom.url}/openapi.json").status_code == 200
+    finally:
+        classroom.stop()
+    with pytest.raises(ValueError, match="lifetime 必须是正的秒数"):
+        ClassSandbox(lifetime=0)

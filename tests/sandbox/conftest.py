@@ -7,6 +7,7 @@ with ``@pytest.mark.parametrize("sandbox_engine", ["sqlite"])``.
 
 from __future__ import annotations
 
+import os
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,7 +21,8 @@ import psycopg
 import pytest
 from bs4 import BeautifulSoup
 
-from infrai_jupyter.contract import Envelope, ErrorCode
+from i18n.chinese import english_runs
+from infrai_jupyter.contract import LOCALE_VARIABLES, Envelope, ErrorCode
 from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
 
 from .postgres_cluster import MISSING, PostgresCluster, find_binaries
@@ -204,3 +206,35 @@ def client(sandbox: SandboxServer) -> Iterator[httpx.Client]:
 @pytest.fixture
 def account(client: httpx.Client) -> Account:
     return activate(client)
+
+
+PROG = "python -m infrai_jupyter.sandbox"
+TERMINAL_WORDS = (
+    # argparse's own words: Python's argparse catalogue has no Chinese
+    "usage:",
+    "options:",
+    "positional arguments:",
+    "show this help message and exit",
+    # commands, typed as they are
+    *(f"{PROG} admin {name}" for name in ("accounts", "grant", "export", "reset", "scenario")),
+)
+"""What a Chinese terminal may show of English phrases (on top of ``english_runs``'s
+URLs and ``python -m …``); option names, metavars and single words already pass."""
+
+
+def with_locale(**variables: str) -> dict[str, str]:
+    """This environment with only ``variables`` as the locale: the suite itself reads
+    English (``LANGUAGE=en``, tests/conftest.py), a child process reads what it is given."""
+    environment = {
+        name: value for name, value in os.environ.items() if name not in LOCALE_VARIABLES
+    }
+    return {**environment, **variables}
+
+
+def english_in_terminal(text: str) -> list[str]:
+    """The English phrases left in a terminal's text; lines a terminal wrapped read as one."""
+    return english_runs(" ".join(text.split()), TERMINAL_WORDS)
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= character <= "\u9fff" for character in text)

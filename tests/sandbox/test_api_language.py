@@ -25,7 +25,15 @@ from infrai_jupyter.sandbox import SandboxServer
 from infrai_jupyter.sandbox.envelopes import ApiError, unavailable
 from infrai_jupyter.sandbox.i18n import page_language
 
-from .conftest import Account, SandboxFactory, activate, envelope, error_of, new_fingerprint
+from .conftest import (
+    Account,
+    SandboxFactory,
+    activate,
+    envelope,
+    error_of,
+    has_chinese,
+    new_fingerprint,
+)
 
 sqlite_only = pytest.mark.parametrize("sandbox_engine", ["sqlite"])
 """Negotiation does not depend on where the sandbox stores its data."""
@@ -38,10 +46,6 @@ ENGLISH_401 = (
     "activate (POST /v1/activate, or %infrai_activate) or set INFRAI_API_KEY."
 )
 ENGLISH_402 = "The team tier costs $99.00 but the balance is $2.00: add at least $97.00 and retry."
-
-
-def _has_chinese(text: str) -> bool:
-    return any("\u4e00" <= character <= "\u9fff" for character in text)
 
 
 def _upgrade(
@@ -203,7 +207,7 @@ def test_chinese_error_envelopes_leave_no_english_phrase(
     )
     for body in envelopes:
         message = body["error"]["message"]
-        assert _has_chinese(message), message
+        assert has_chinese(message), message
         assert english_runs(message) == [], message
 
 
@@ -238,7 +242,7 @@ def test_chinese_error_envelopes_leave_no_english_phrase(
 def test_errors_hard_to_provoke_over_http_have_chinese_words(error: ApiError) -> None:
     """The 409/500/503 messages are in the catalogue (their HTTP paths: test_idempotency)."""
     chinese = error.payload(page_language("zh_CN"))["error"]["message"]
-    assert _has_chinese(chinese) and english_runs(chinese) == [], chinese
+    assert has_chinese(chinese) and english_runs(chinese) == [], chinese
     assert error.payload()["error"]["message"] == error.message
     assert error.payload(page_language("en"))["error"]["message"] == error.message
 
@@ -262,7 +266,7 @@ def test_concurrent_requests_in_both_languages_never_mix(sandbox_factory: Sandbo
         account = activate(client)
         answers = list(pool.map(ask, range(160)))
     for chinese, message, code in answers:
-        assert _has_chinese(message) is chinese, message
+        assert has_chinese(message) is chinese, message
         assert code in ("VALIDATION_ERROR", "UNAUTHENTICATED")
         if not chinese:
             assert message in (
@@ -282,7 +286,7 @@ def test_a_replay_returns_the_stored_answer_in_the_words_first_given(
     again = error_of(replay, 402, ErrorCode.INSUFFICIENT_CREDIT)
     assert replay.json()["metadata"]["cache_hit"] is True
     assert again == first
-    assert _has_chinese(again["message"])
+    assert has_chinese(again["message"])
 
 
 @sqlite_only
@@ -292,7 +296,7 @@ def test_the_activation_notice_follows_the_language(client: httpx.Client) -> Non
     trial = envelope(client.post("/v1/activate", json=body, headers=ZH))["data"]
     assert trial["notice"] == "已添加 $2.00 的沙盒试用额度。"
     no_trial = envelope(client.post("/v1/activate", json=body, headers=ZH))["data"]
-    assert _has_chinese(no_trial["notice"]) and "checkout_url" in no_trial["notice"]
+    assert has_chinese(no_trial["notice"]) and "checkout_url" in no_trial["notice"]
     assert english_runs(no_trial["notice"]) == []
     english = envelope(client.post("/v1/activate", json=body, headers=EN))["data"]
     assert english["notice"] == (
@@ -305,7 +309,7 @@ def test_the_activation_notice_follows_the_language(client: httpx.Client) -> Non
     client.post("/v1/activate", json=fresh, headers={**short_key, **EN})
     withheld = envelope(client.post("/v1/activate", json=fresh, headers={**short_key, **ZH}))
     notice = withheld["data"]["notice"]
-    assert "32" in notice and _has_chinese(notice) and english_runs(notice) == []
+    assert "32" in notice and has_chinese(notice) and english_runs(notice) == []
 
 
 @sqlite_only
@@ -318,4 +322,4 @@ def test_the_sandbox_says_it_answers_per_request(sandbox: SandboxServer) -> None
         for _ in range(3):
             zh = chinese.get("/v1/account/balance", headers=BAD_KEY).json()["error"]["message"]
             en = english.get("/v1/account/balance", headers=BAD_KEY).json()["error"]["message"]
-            assert _has_chinese(zh) and en == ENGLISH_401
+            assert has_chinese(zh) and en == ENGLISH_401

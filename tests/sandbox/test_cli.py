@@ -1,10 +1,13 @@
 """``python -m infrai_jupyter.sandbox`` from a shell."""
 
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 import signal
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +17,19 @@ import pytest
 
 from infrai_jupyter.sandbox import SandboxServer
 
-from .conftest import activate, balance, create_topup, settings_for
+from .conftest import (
+    activate,
+    balance,
+    create_topup,
+    english_in_terminal,
+    has_chinese,
+    settings_for,
+    with_locale,
+)
+
+CHINESE_LOCALES = [{"LANG": "zh_CN.UTF-8"}, {"LANGUAGE": "zh_CN:en"}]
+ENGLISH_LOCALES = [{"LANG": "zh_TW.UTF-8"}, {}]
+sqlite_only = pytest.mark.parametrize("sandbox_engine", ["sqlite"])
 
 
 @pytest.fixture
@@ -166,6 +181,91 @@ def test_a_teacher_sets_the_public_address_and_the_limits(database: str) -> None
             topup = create_topup(client, account, 5)
             listed = client.get(f"/v1/account/topups/{topup}", headers=account.headers)
             assert listed.json()["data"]["state"] == "canceled"  # expired at once
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def _sandbox(*arguments: str, locale: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the command line to completion in ``locale`` (a terminal 80 columns wide)."""
+    command = [sys.executable, "-m", "infrai_jupyter.sandbox", *arguments]
+    environment = {**with_locale(**locale), "COLUMNS": "80"}
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, env=environment)
+
+
+def _terminal_columns(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line)
+
+
+@pytest.mark.parametrize("locale", CHINESE_LOCALES)
+def test_the_help_speaks_chinese_in_a_chinese_locale_and_fits_the_terminal(
+    locale: dict[str, str],
+) -> None:
+    result = _sandbox("--help", locale=locale)
+    assert result.returncode == 0, result.stderr
+    assert "要绑定的地址（回环地址）" in result.stdout
+    assert "（默认：1）" in result.stdout  # argparse filled the translated %(default)s
+    assert english_in_terminal(result.stdout) == []
+    assert max(_terminal_columns(line) for line in result.stdout.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("locale", ENGLISH_LOCALES)
+def test_the_help_stays_english_in_traditional_chinese_and_without_a_locale(
+    locale: dict[str, str],
+) -> None:
+    result = _sandbox("--help", locale=locale)
+    assert result.returncode == 0, result.stderr
+    assert "address to bind (loopback)" in result.stdout
+    assert "(default: 1)" in result.stdout
+    assert not has_chinese(result.stdout)
+
+
+@pytest.mark.parametrize("locale", CHINESE_LOCALES)
+def test_a_refused_option_is_explained_in_chinese(tmp_path: Path, locale: dict[str, str]) -> None:
+    database = str(tmp_path / "x")
+    remote = _sandbox("--host", "0.0.0.0", "--db", database, locale=locale)
+    assert remote.returncode == 2
+    assert "--host 0.0.0.0 不是回环地址；要绑定它，请加上 --allow-remote" in remote.stderr
+    credit = _sandbox("--trial-credit", "0.001", "--db", database, locale=locale)
+    assert credit.returncode == 2 and "最多保留 2 位小数（精确到美分）" in credit.stderr
+    for refused in (remote, credit):
+        assert english_in_terminal(refused.stderr) == [], refused.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_refused_option_stays_english_in_traditional_chinese(tmp_path: Path) -> None:
+    locale = {"LANG": "zh_TW.UTF-8"}
+    result = _sandbox("--host", "0.0.0.0", "--db", str(tmp_path / "x"), locale=locale)
+    assert result.returncode == 2
+    assert "--host 0.0.0.0 is not loopback; add --allow-remote to bind it" in result.stderr
+
+
+@sqlite_only
+@pytest.mark.parametrize("locale", CHINESE_LOCALES)
+def test_in_chinese_the_first_line_still_names_the_url_and_the_rest_is_chinese(
+    database: str, locale: dict[str, str]
+) -> None:
+    """Programs read the URL from the first line in every language (teaching, benchmarks)."""
+    command = [sys.executable, "-m", "infrai_jupyter.sandbox", "--port", "0", "--db", database]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=with_locale(**locale),
+    )
+    try:
+        assert process.stdout is not None
+        first, *rest = (process.stdout.readline() for _ in range(4))
+        assert first.startswith("infrai sandbox serving on http://127.0.0.1:")
+        url = first.split(" serving on ")[1].split()[0]
+        assert first.rstrip().endswith(f"（数据库：{database}）")
+        assert f"INFRAI_BASE_URL={url}" in rest[0] and "让笔记本连接到这里" in rest[0]
+        assert f"{url}/admin" in rest[1] and "管理员令牌" in rest[1]
+        assert rest[2].strip() == "按 Ctrl-C 停止。"
+        assert english_in_terminal("".join(rest)) == []
+        with httpx.Client(base_url=url, timeout=30) as client:
+            assert balance(client, activate(client)) == Decimal("2.00")
     finally:
         process.terminate()
         process.communicate(timeout=30)

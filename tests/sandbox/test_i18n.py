@@ -14,11 +14,11 @@ from infrai_jupyter.contract.money import (
     AmountReason,
     parse_amount,
 )
-from infrai_jupyter.sandbox.checkout import _amount_problem
 from infrai_jupyter.sandbox.i18n import (
     ENGLISH,
     SIMPLIFIED_CHINESE,
     accepted_ranges,
+    amount_problem,
     negotiate,
     page_language,
 )
@@ -94,8 +94,8 @@ def test_refused_amounts_say_the_contracts_english_and_have_chinese(typed: objec
     with pytest.raises(AmountError) as refused:
         parse_amount(typed, maximum=None if typed == "1e30" else TOPUP_MAX_USD)
     error = refused.value
-    assert _amount_problem(page_language(ENGLISH), error) == str(error)
-    chinese = _amount_problem(page_language(SIMPLIFIED_CHINESE), error)
+    assert amount_problem(page_language(ENGLISH), error) == str(error)
+    chinese = amount_problem(page_language(SIMPLIFIED_CHINESE), error)
     for quoted in error.params.values():  # what was typed, quoted back as it was
         chinese = chinese.replace(quoted, "")
     assert not re.search(r"[A-Za-z]", chinese), chinese
