@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -234,6 +235,11 @@ def with_locale(**variables: str) -> dict[str, str]:
 def english_in_terminal(text: str) -> list[str]:
     """The English phrases left in a terminal's text; lines a terminal wrapped read as one."""
     return english_runs(" ".join(text.split()), TERMINAL_WORDS)
+
+
+def terminal_columns(text: str) -> int:
+    """The columns ``text`` takes in a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def has_chinese(text: str) -> bool:

@@ -9,7 +9,6 @@ import io
 import sqlite3
 import subprocess
 import sys
-import unicodedata
 from collections.abc import Iterator
 from contextlib import closing
 from decimal import Decimal
@@ -31,6 +30,7 @@ from .conftest import (
     error_of,
     pay,
     settings_for,
+    terminal_columns,
     with_locale,
 )
 
@@ -137,7 +137,7 @@ def test_a_missing_sqlite_file_is_named_not_created(tmp_path: Path) -> None:
 def test_in_a_chinese_locale_the_console_answers_in_chinese(
     classroom: httpx.Client, database: str, account: Account
 ) -> None:
-    said = []
+    said: list[str] = []
     help_text = admin("--help", locale={"LANGUAGE": "zh_CN:en"})
     assert "教师控制台：查看并修改班级的沙盒数据库。" in help_text.stdout
     said.append(help_text.stdout)
@@ -147,7 +147,11 @@ def test_in_a_chinese_locale_the_console_answers_in_chinese(
     assert header.split() == ["账户", "等级", "余额", "创建时间"]
     assert accounts.stderr.strip() == "1 个账户"
     # In a terminal a Chinese character takes two columns: the balance column still lines up.
-    assert _columns(header[: header.index("余额") + 2]) == _columns(row[: row.index("$2.00") + 5])
+    balance_ends = [
+        terminal_columns(line[: line.index(cell) + len(cell)])
+        for line, cell in ((header, "余额"), (row, "$2.00"))
+    ]
+    assert balance_ends[0] == balance_ends[1]
 
     granted = admin("grant", account.account_id, "1000", "--db", database, locale=CHINESE)
     assert granted.stdout.strip() == f"已向 {account.account_id} 发放 $1,000.00；余额 $1,002.00"
@@ -168,10 +172,6 @@ def test_in_a_chinese_locale_the_console_answers_in_chinese(
     said += [accounts.stderr, granted.stdout, unknown.stderr, refused.stderr, scenario.stdout]
     for text in said:
         assert english_in_terminal(text) == [], text
-
-
-def _columns(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def test_the_console_says_why_a_database_cannot_be_used_in_chinese(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import unicodedata
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +23,7 @@ from .conftest import (
     english_in_terminal,
     has_chinese,
     settings_for,
+    terminal_columns,
     with_locale,
 )
 
@@ -193,31 +193,30 @@ def _sandbox(*arguments: str, locale: dict[str, str]) -> subprocess.CompletedPro
     return subprocess.run(command, capture_output=True, text=True, timeout=60, env=environment)
 
 
-def _terminal_columns(line: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line)
+def _help(locale: dict[str, str]) -> str:
+    result = _sandbox("--help", locale=locale)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 @pytest.mark.parametrize("locale", CHINESE_LOCALES)
 def test_the_help_speaks_chinese_in_a_chinese_locale_and_fits_the_terminal(
     locale: dict[str, str],
 ) -> None:
-    result = _sandbox("--help", locale=locale)
-    assert result.returncode == 0, result.stderr
-    assert "要绑定的地址（回环地址）" in result.stdout
-    assert "（默认：1）" in result.stdout  # argparse filled the translated %(default)s
-    assert english_in_terminal(result.stdout) == []
-    assert max(_terminal_columns(line) for line in result.stdout.splitlines()) <= 80
+    shown = _help(locale)
+    assert "要绑定的地址（回环地址）" in shown
+    assert "（默认：1）" in shown  # argparse filled the translated %(default)s
+    assert english_in_terminal(shown) == []
+    assert max(terminal_columns(line) for line in shown.splitlines()) <= 80
 
 
 @pytest.mark.parametrize("locale", ENGLISH_LOCALES)
 def test_the_help_stays_english_in_traditional_chinese_and_without_a_locale(
     locale: dict[str, str],
 ) -> None:
-    result = _sandbox("--help", locale=locale)
-    assert result.returncode == 0, result.stderr
-    assert "address to bind (loopback)" in result.stdout
-    assert "(default: 1)" in result.stdout
-    assert not has_chinese(result.stdout)
+    shown = _help(locale)
+    assert "address to bind (loopback)" in shown and "(default: 1)" in shown
+    assert not has_chinese(shown)
 
 
 @pytest.mark.parametrize("locale", CHINESE_LOCALES)
