@@ -168,17 +168,33 @@ def page_location(request: Request, route: str) -> str:
     scheme-relative ``//host/path`` keeps the browser's scheme, and since it names a host
     no proxy release rewrites it: 3.x and 4.0-4.4 rewrite nothing, 4.5 prefixes every
     ``Location`` without a host, relative ones included (so ``../admin`` leaves the
-    prefix: jupyter-server-proxy#592), and 4.6 prefixes root-absolute ones. Without a
-    well-formed ``Host`` the ``Location`` is relative to the page posted, which all but
-    4.5 leave alone. Without a root-path ``public_url`` it is relative too: the page was
-    reached directly or through a proxy that leaves relative redirects alone.
+    prefix: jupyter-server-proxy#592), and 4.6 prefixes root-absolute ones.
+
+    Otherwise the ``Location`` is relative to the page posted, which all but 4.5 leave
+    alone: without a root-path ``public_url`` (the page was reached directly, or through
+    a proxy that leaves relative redirects alone), without a well-formed ``Host``, and
+    when ``Host`` names the port the connection reached: then it came straight to the
+    sandbox, or through a proxy that names its upstream (nginx does by default), and
+    that name is no address for the browser.
     """
     settings = sandbox_of(request).settings
-    host = request.headers.get("host", "")
-    if is_root_path(settings.public_url) and _HOST_HEADER.fullmatch(host):
+    host, server = request.headers.get("host", ""), request.scope.get("server")
+    forwarded = server is not None and host_port(host) != server[1]
+    through_proxy = forwarded and _HOST_HEADER.fullmatch(host) is not None
+    if is_root_path(settings.public_url) and through_proxy:
         return f"//{host}{path_prefix(settings)}{route}"
     path: str = request.scope["path"]  # the route's, once ``PathPrefixMiddleware`` ran
     return "../" * (path.count("/") - 1) + route.removeprefix("/")
+
+
+def host_port(host: str) -> int | None:
+    """The port a ``Host`` header names: 8765 of ``example.org:8765``, 80 when it names
+    none (the sandbox speaks plain HTTP); None when it is not a number."""
+    tail = host.rsplit("]", 1)[-1] if host.startswith("[") else host
+    if tail.count(":") != 1:
+        return 80
+    digits = tail.rsplit(":", 1)[1]
+    return int(digits) if digits.isascii() and digits.isdigit() else None
 
 
 def checkout_location(request: Request, topup_id: str) -> str:

@@ -37,6 +37,7 @@ from infrai_jupyter.contract import (
     is_loopback_host,
 )
 
+from .context import host_port
 from .i18n import ENGLISH, ENGLISH_LANGUAGE, N_, PageLanguage, language_of, render
 from .store import StoreUnavailable
 
@@ -150,16 +151,6 @@ def _hostname(host: str) -> str:
     return (host.rsplit(":", 1)[0] if host.count(":") == 1 else host).lower()
 
 
-def _port(host: str) -> int | None:
-    """The port a ``Host`` header names: 8765 of ``example.org:8765``, 80 when it names
-    none (the sandbox speaks plain HTTP); None when it is not a number."""
-    tail = host.rsplit("]", 1)[-1] if host.startswith("[") else host
-    if tail.count(":") != 1:
-        return 80
-    digits = tail.rsplit(":", 1)[1]
-    return int(digits) if digits.isascii() and digits.isdigit() else None
-
-
 class KnownHostMiddleware:
     """Answer 421 to a request whose ``Host`` names another server (DNS rebinding).
 
@@ -219,7 +210,7 @@ class KnownHostMiddleware:
         client, server = scope.get("client"), scope.get("server")
         if not (self.public_path and client and server and is_loopback_host(client[0])):
             return False
-        if _port(host) in (None, server[1]):
+        if host_port(host) in (None, server[1]):
             return False
         context = dict(scope["headers"]).get(b"x-forwarded-context", b"").decode("latin-1")
         path: str = scope.get("path", "")

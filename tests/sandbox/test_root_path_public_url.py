@@ -186,18 +186,22 @@ def test_the_teachers_page_signs_in_grants_and_signs_out_under_the_prefix(
         assert proxy.request("GET", page_url).status_code == 401
 
 
-def test_without_a_host_header_a_redirect_is_relative_to_the_page(
-    sandbox: SandboxServer,
+@pytest.mark.parametrize(
+    "host",
+    ["", None],
+    ids=["no Host (HTTP/1.0)", "the sandbox's own address (a proxy naming its upstream)"],
+)
+def test_a_redirect_is_relative_when_the_host_is_no_address_for_the_browser(
+    sandbox: SandboxServer, host: str | None
 ) -> None:
-    """An HTTP/1.0-style request names no host to send the browser back to."""
+    """Only a host another server forwarded (on another port) is the browser's to go to."""
+    headers = {} if host is None else {"Host": host}
     with httpx.Client(base_url=sandbox.url, timeout=30) as http:
         account = activate(http)
         page = http.get(account.activation["checkout_url"])  # the add-funds page
         (amount_form,) = forms_of(page)
         started = http.post(
-            amount_form.action,
-            data=amount_form.fields | {"amount_usd": "5"},
-            headers={"Host": ""},
+            amount_form.action, data=amount_form.fields | {"amount_usd": "5"}, headers=headers
         )
         assert started.status_code == 303
         assert started.headers["Location"].startswith("../checkout/tu_")
