@@ -12,6 +12,7 @@ import secrets
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,7 @@ from bs4 import BeautifulSoup
 from i18n.chinese import english_runs
 from infrai_jupyter.contract import LOCALE_VARIABLES, Envelope, ErrorCode
 from infrai_jupyter.sandbox import SandboxServer, SandboxSettings
+from infrai_jupyter.sandbox.store import Store, open_store
 
 from .postgres_cluster import MISSING, PostgresCluster, find_binaries
 
@@ -68,6 +70,24 @@ def sandbox_database(sandbox_engine: str, request: pytest.FixtureRequest) -> Ite
 def database(sandbox_database: str | None, tmp_path: Path) -> str:
     """What the command line's ``--db`` names: a SQLite file, or the PostgreSQL database."""
     return sandbox_database or str(tmp_path / "cli.sqlite3")
+
+
+@contextmanager
+def opened_store(database: str | Path) -> Iterator[Store]:
+    """Another connection to a sandbox's database, as the teacher's console opens one."""
+    store = open_store(database)
+    store.open()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def store(sandbox: SandboxServer) -> Iterator[Store]:
+    """The teacher's own connection to the class's database."""
+    with opened_store(sandbox.settings.database) as opened:
+        yield opened
 
 
 def settings_for(database: str, **overrides: Any) -> SandboxSettings:

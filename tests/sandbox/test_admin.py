@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from decimal import Decimal
 
 import httpx
 import pytest
 
 from infrai_jupyter.contract import AmountError, ErrorCode
-from infrai_jupyter.sandbox import SandboxServer, admin
-from infrai_jupyter.sandbox.store import Store, open_store
+from infrai_jupyter.sandbox import admin
+from infrai_jupyter.sandbox.store import Store
 
 from .conftest import (
     Account,
@@ -23,17 +22,9 @@ from .conftest import (
     data_of,
     error_of,
     forms_of,
+    opened_store,
     pay,
 )
-
-
-@pytest.fixture
-def store(sandbox: SandboxServer) -> Iterator[Store]:
-    """The teacher's own connection to the class's database."""
-    opened = open_store(sandbox.settings.database)
-    opened.open()
-    yield opened
-    opened.close()
 
 
 def test_the_class_list_shows_each_account_its_tier_and_exact_balance(
@@ -90,9 +81,8 @@ def test_failing_the_next_calls_fails_exactly_that_many_across_servers(
     sandbox_factory: SandboxFactory,
 ) -> None:
     one, two = sandbox_factory(), sandbox_factory()  # two processes' worth on one database
-    store = open_store(one.settings.database)
-    store.open()
     with (
+        opened_store(one.settings.database) as store,
         httpx.Client(base_url=one.url, timeout=30) as a,
         httpx.Client(base_url=two.url, timeout=30) as b,
     ):
@@ -104,8 +94,7 @@ def test_failing_the_next_calls_fails_exactly_that_many_across_servers(
             assert error_of(answer, 503, ErrorCode.INTERNAL_ERROR)
             assert answer.headers["Retry-After"] == "1"
         assert balance(a, account) == balance(b, account) == Decimal("2.00")
-    assert admin.scenarios(store).fail_next_calls == 0
-    store.close()
+        assert admin.scenarios(store).fail_next_calls == 0
 
 
 def test_a_declined_checkout_moves_nothing_and_can_be_paid_again(

@@ -18,7 +18,6 @@ from bs4 import BeautifulSoup
 from infrai_jupyter.contract import ErrorCode
 from infrai_jupyter.sandbox import SandboxServer
 from infrai_jupyter.sandbox.store import Account as StoredAccount
-from infrai_jupyter.sandbox.store import open_store
 
 from .conftest import (
     Account,
@@ -30,6 +29,7 @@ from .conftest import (
     data_of,
     error_of,
     forms_of,
+    opened_store,
     pay,
 )
 
@@ -280,23 +280,18 @@ def test_hostile_values_are_shown_as_text_and_still_work(
     sandbox: SandboxServer, teacher: httpx.Client
 ) -> None:
     hostile = 'acct_"><script>alert(1)</script>'
-    store = open_store(sandbox.settings.database)
-    store.open()
-    try:
-        with store.transaction() as tx:
-            tx.insert_account(
-                StoredAccount(
-                    hostile,
-                    "proj_x",
-                    "<b>pro</b>",
-                    0,
-                    "western",
-                    "fund_x",
-                    datetime.now(timezone.utc),
-                )
+    with opened_store(sandbox.settings.database) as store, store.transaction() as tx:
+        tx.insert_account(
+            StoredAccount(
+                hostile,
+                "proj_x",
+                "<b>pro</b>",
+                0,
+                "western",
+                "fund_x",
+                datetime.now(timezone.utc),
             )
-    finally:
-        store.close()
+        )
     page = teacher.get("/admin")
     assert "<script>" not in page.text and "<b>" not in page.text
     assert f"{hostile} <b>pro</b> $0.00" in text_of(page)

@@ -11,7 +11,7 @@ import httpx
 from infrai_jupyter.contract import ErrorCode, TopupRequest
 from infrai_jupyter.sandbox import SandboxServer
 from infrai_jupyter.sandbox.idempotency import IdempotentRequest, identify
-from infrai_jupyter.sandbox.store import IdempotencyRecord, open_store
+from infrai_jupyter.sandbox.store import IdempotencyRecord
 
 from .conftest import (
     Account,
@@ -21,6 +21,7 @@ from .conftest import (
     data_of,
     envelope,
     error_of,
+    opened_store,
     pay,
 )
 
@@ -55,23 +56,18 @@ def _first_then_a_retry(
     server on the database, if given) sent once the first holds the key (its reservation
     is in the database), however the threads are scheduled."""
     held, headers = _held_key(account, key, amount), {**account.headers, "Idempotency-Key": key}
-    store = open_store(sandbox.settings.database)
-    store.open()
-    try:
-        with ThreadPoolExecutor(2) as pool:
-            first = pool.submit(client.post, TOPUP, json={"amount_usd": amount}, headers=headers)
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                with store.transaction(write=False) as tx:
-                    if tx.get_idempotency(held.scope, held.key_hash) is not None:
-                        break
-                time.sleep(0.02)
-            retry = pool.submit(
-                (retry_client or client).post, TOPUP, json={"amount_usd": amount}, headers=headers
-            )
-            return first.result(), retry.result()
-    finally:
-        store.close()
+    with opened_store(sandbox.settings.database) as store, ThreadPoolExecutor(2) as pool:
+        first = pool.submit(client.post, TOPUP, json={"amount_usd": amount}, headers=headers)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with store.transaction(write=False) as tx:
+                if tx.get_idempotency(held.scope, held.key_hash) is not None:
+                    break
+            time.sleep(0.02)
+        retry = pool.submit(
+            (retry_client or client).post, TOPUP, json={"amount_usd": amount}, headers=headers
+        )
+        return first.result(), retry.result()
 
 
 def test_same_key_and_body_replays_the_first_response(
@@ -166,18 +162,14 @@ def test_a_running_sandbox_renews_its_lease_so_its_requests_stay_held(
     """A lease far shorter than a request: only the heartbeat keeps the holder alive, so
     it must move on while the sandbox runs (a retry would otherwise take over)."""
     sandbox = sandbox_factory(instance_lease_seconds=0.3)
-    store = open_store(sandbox.settings.database)
-    store.open()
-    try:
-        beats: set[float] = set()
+    beats: set[float] = set()
+    with opened_store(sandbox.settings.database) as store:
         deadline = time.monotonic() + 30
         while len(beats) < 3 and time.monotonic() < deadline:
             with store.transaction(write=False) as tx:
                 beats.update(instance.heartbeat_at for instance in tx.list_instances())
             time.sleep(0.05)
-        assert len(beats) >= 3, f"the heartbeat did not move in 30 s: {beats}"
-    finally:
-        store.close()
+    assert len(beats) >= 3, f"the heartbeat did not move in 30 s: {beats}"
 
 
 def test_fifty_concurrent_requests_with_one_key_execute_once(
@@ -261,37 +253,33 @@ def test_a_retry_that_waited_for_the_key_judges_the_holder_after_waiting(
     a 409 that says the holder is still working.
     """
     sandbox = sandbox_factory(abandoned_after_seconds=0)
-    holder_store = open_store(sandbox.settings.database)
-    holder_store.open()
-    try:
-        with (
-            httpx.Client(base_url=sandbox.url, timeout=30) as client,
-            ThreadPoolExecutor(1) as pool,
-        ):
-            account = activate(client)
-            headers = {**account.headers, "Idempotency-Key": "queued"}
-            held = _held_key(account, "queued", 7)
-            with holder_store.transaction() as tx:
-                assert tx.get_idempotency(held.scope, held.key_hash) is None
-                retry = pool.submit(client.post, TOPUP, json={"amount_usd": 7}, headers=headers)
-                time.sleep(0.5)  # the retry is now waiting for the key
-                assert not retry.done()
-                live_owner = tx.list_instances()[0].instance_id
-                tx.put_idempotency(
-                    IdempotencyRecord(
-                        held.scope,
-                        held.key_hash,
-                        held.request_hash,
-                        "holder",
-                        live_owner,
-                        "in_flight",
-                        time.time(),
-                    )
+    with (
+        opened_store(sandbox.settings.database) as holder_store,
+        httpx.Client(base_url=sandbox.url, timeout=30) as client,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        account = activate(client)
+        headers = {**account.headers, "Idempotency-Key": "queued"}
+        held = _held_key(account, "queued", 7)
+        with holder_store.transaction() as tx:
+            assert tx.get_idempotency(held.scope, held.key_hash) is None
+            retry = pool.submit(client.post, TOPUP, json={"amount_usd": 7}, headers=headers)
+            time.sleep(0.5)  # the retry is now waiting for the key
+            assert not retry.done()
+            live_owner = tx.list_instances()[0].instance_id
+            tx.put_idempotency(
+                IdempotencyRecord(
+                    held.scope,
+                    held.key_hash,
+                    held.request_hash,
+                    "holder",
+                    live_owner,
+                    "in_flight",
+                    time.time(),
                 )
-            assert data_of(retry.result())["amount_usd"] == 7
-            assert len(_topups(client, account)) == 1
-    finally:
-        holder_store.close()
+            )
+        assert data_of(retry.result())["amount_usd"] == 7
+        assert len(_topups(client, account)) == 1
 
 
 def test_two_servers_on_one_database_share_the_reservation(

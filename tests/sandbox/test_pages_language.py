@@ -11,7 +11,6 @@ with the same detector (``visible_text``, ``english_in``, ``assert_speaks``) in
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -21,7 +20,7 @@ from bs4 import BeautifulSoup
 
 from infrai_jupyter.sandbox import SandboxServer, admin
 from infrai_jupyter.sandbox.settings import DEFAULT_TIER_PRICES
-from infrai_jupyter.sandbox.store import Store, open_store
+from infrai_jupyter.sandbox.store import Store
 
 from .conftest import Account, SandboxFactory, activate, balance, create_topup, forms_of
 
@@ -77,15 +76,6 @@ def assert_speaks(page: httpx.Response, html_lang: str) -> None:
     assert page.headers["Content-Language"] == html_lang
     assert "Accept-Language" in page.headers["Vary"]
     assert "{" not in visible_text(page), "a placeholder was left unfilled"
-
-
-@pytest.fixture
-def store(sandbox: SandboxServer) -> Iterator[Store]:
-    """The teacher's connection to the class's database, for the decline scenario."""
-    opened = open_store(sandbox.settings.database)
-    opened.open()
-    yield opened
-    opened.close()
 
 
 def every_page_state(

@@ -20,22 +20,28 @@ import pytest
 
 from infrai_jupyter.contract import ErrorCode
 from infrai_jupyter.sandbox import admin
-from infrai_jupyter.sandbox.store import open_store
 
-from .conftest import activate, balance, create_topup, data_of, error_of, forms_of, settings_for
+from .conftest import (
+    activate,
+    balance,
+    create_topup,
+    data_of,
+    error_of,
+    forms_of,
+    opened_store,
+    settings_for,
+)
 
 THREADS = 20
 
 
 def _instances(database: str) -> set[int]:
     """The process ids of the sandbox instances registered in the database."""
-    store = open_store(settings_for(database).database)
-    store.open()
-    try:
-        with store.transaction(write=False) as tx:
-            return {instance.pid for instance in tx.list_instances()}
-    finally:
-        store.close()
+    with (
+        opened_store(settings_for(database).database) as store,
+        store.transaction(write=False) as tx,
+    ):
+        return {instance.pid for instance in tx.list_instances()}
 
 
 @pytest.fixture
@@ -120,11 +126,9 @@ def test_racing_payments_and_upgrades_leave_every_cent_in_the_ledger(
         assert set(paid) == {303} and set(upgrades) == {200}
         final = balance(client, account)
     assert final == Decimal("2.00") + Decimal("20.00") + sum(amounts) - Decimal("20.00")
-    store = open_store(settings_for(database).database)
-    store.open()
     ledger = io.StringIO()
-    admin.export_ledger(store, ledger)
-    store.close()
+    with opened_store(settings_for(database).database) as store:
+        admin.export_ledger(store, ledger)
     rows = [line.split(",") for line in ledger.getvalue().splitlines()[1:]]
     mine = sorted(row[3] for row in rows if row[2] == account.account_id)
     assert mine == sorted(["trial", "topup", *["topup"] * len(amounts), "tier_upgrade"])
